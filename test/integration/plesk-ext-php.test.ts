@@ -1,0 +1,107 @@
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AuthError } from '../../backend/src/web/errors.js';
+import { assertTokenAllowsDomain, parseTokenSecret, verifyToken, type TokenClaims } from '../../backend/src/web/token.js';
+import { phpFilesUnder, runPhp } from '../support/php.js';
+
+// The extension's PHP runs here under php-cli with test/php/pm-stand-in.php in place of Plesk's pm_ classes.
+
+describe('Plesk extension PHP', () => {
+  it('every PHP file passes php -l', () => {
+    const files = [...phpFilesUnder('plesk-ext'), ...phpFilesUnder('test/php')];
+    expect(files).to.include.members([
+      'plesk-ext/htdocs/index.php',
+      'plesk-ext/plib/controllers/IndexController.php',
+      'plesk-ext/plib/controllers/DomainController.php',
+      'plesk-ext/plib/hooks/CustomButtons.php',
+      'plesk-ext/plib/library/Token.php',
+      'plesk-ext/plib/scripts/post-install.php',
+      'plesk-ext/plib/scripts/pre-uninstall.php',
+    ]);
+    for (const file of files) {
+      const lint = runPhp(['-l', file]);
+      expect(lint.status, `${file}: ${lint.stdout}${lint.stderr}`).to.equal(0);
+    }
+  });
+});
+
+describe('token minted by PHP, verified by the backend', () => {
+  const domains = { 1: 'multi.demo.test', 2: 'healthy.demo.test', 3: 'idle.demo.test' };
+  let varDir: string;
+  let secretHex: string;
+
+  before(() => {
+    varDir = mkdtempSync(join(tmpdir(), 'pp-token-'));
+    secretHex = randomBytes(32).toString('hex');
+    writeFileSync(join(varDir, 'token.secret'), `${secretHex}\n`, { mode: 0o600 });
+  });
+  after(() => rmSync(varDir, { recursive: true, force: true }));
+
+  function mint(request: Record<string, unknown>): { status: number; token?: string; stderr: string } {
+    const result = runPhp(['test/php/mint-with-stand-in.php', JSON.stringify({ ...request, world: { domains, varDir, ...(request.world as object) } })]);
+    const line = result.stdout.trim();
+    const token = line.startsWith('/') ? new URL(line, 'https://panel.example').searchParams.get('token') ?? undefined : line || undefined;
+    return { status: result.status, stderr: result.stderr, ...(token ? { token } : {}) };
+  }
+
+  const customer = { client: { type: 'client', id: 7, login: 'alice', domainIds: [1, 3] } };
+
+  it('a customer token opens the clicked domain and lists exactly the domains Plesk allows', () => {
+    const minted = mint({ world: customer, action: 'domain', siteId: 3 });
+    expect(minted.status, minted.stderr).to.equal(0);
+    const claims = verifyToken(minted.token!, parseTokenSecret(secretHex));
+    expect(claims).to.include({ sub: 'alice', role: 'customer', open: 'idle.demo.test', iss: 'plesk', v: 1 });
+    expect(claims.domains).to.deep.equal(['idle.demo.test', 'multi.demo.test']);
+    expect(claims.exp - claims.iat).to.equal(60);
+    assertTokenAllowsDomain(claims, 'multi.demo.test');
+    expect(() => assertTokenAllowsDomain(claims, 'healthy.demo.test')).to.throw(AuthError).with.property('code', 'domain_forbidden');
+  });
+
+  it('an admin token holds every domain; a reseller gets its list', () => {
+    const admin = verifyToken(mint({ world: { client: { type: 'admin', id: 1, login: 'admin', domainIds: [] } }, action: 'admin' }).token!, parseTokenSecret(secretHex));
+    expect(admin).to.include({ role: 'admin', domains: '*', open: null });
+    assertTokenAllowsDomain(admin, 'healthy.demo.test');
+    const reseller = verifyToken(
+      mint({ world: { client: { type: 'reseller', id: 2, login: 'res', domainIds: [2] } }, action: 'domain', siteId: 2 }).token!,
+      parseTokenSecret(secretHex),
+    );
+    expect(reseller).to.include({ role: 'reseller', open: 'healthy.demo.test' });
+    expect(reseller.domains).to.deep.equal(['healthy.demo.test']);
+  });
+
+  it('PHP refuses to mint for a domain Plesk denies, and for a non-admin asking for the overview', () => {
+    const denied = mint({ world: customer, action: 'domain', siteId: 2 });
+    expect(denied.status).to.equal(3);
+    expect(denied.stderr).to.match(/do not have access/);
+    const notAdmin = mint({ world: customer, action: 'admin' });
+    expect(notAdmin.status).to.equal(3);
+  });
+
+  it('refuses tampered, wrong-secret, expired and over-long tokens', () => {
+    const secret = parseTokenSecret(secretHex);
+    const token = mint({ world: customer, action: 'domain', siteId: 1 }).token!;
+    const [prefix, body, sig] = token.split('.') as [string, string, string];
+
+    const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as TokenClaims;
+    const widened = Buffer.from(JSON.stringify({ ...claims, domains: [...(claims.domains as string[]), 'healthy.demo.test'] })).toString('base64url');
+    expectRefused(() => verifyToken(`${prefix}.${widened}.${sig}`, secret), 'token_signature');
+    const flipped = sig.startsWith('A') ? `B${sig.slice(1)}` : `A${sig.slice(1)}`;
+    expectRefused(() => verifyToken(`${prefix}.${body}.${flipped}`, secret), 'token_signature');
+    expectRefused(() => verifyToken(`${prefix}.${body}`, secret), 'token_malformed');
+    expectRefused(() => verifyToken(token, randomBytes(32)), 'token_signature');
+    expectRefused(() => verifyToken(token, secret, claims.exp), 'token_expired');
+
+    const now = Math.floor(Date.now() / 1000);
+    const base = { world: customer, action: 'raw', user: 'alice', role: 'customer', domains: ['multi.demo.test'], open: 'multi.demo.test' };
+    expectRefused(() => verifyToken(mint({ ...base, now: now - 600, lifetime: 60 }).token!, secret), 'token_expired');
+    expectRefused(() => verifyToken(mint({ ...base, now, lifetime: 3600 }).token!, secret), 'token_lifetime');
+    expect(verifyToken(mint({ ...base, now, lifetime: 120 }).token!, secret).sub).to.equal('alice');
+  });
+});
+
+function expectRefused(fn: () => unknown, code: string): void {
+  expect(fn).to.throw(AuthError).with.property('code', code);
+}
