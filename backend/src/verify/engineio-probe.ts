@@ -381,3 +381,32 @@ function oneLine(text: string): string {
   return JSON.stringify(text.replace(/\s+/g, ' ').slice(0, 160));
 }
 
+
+export interface HandshakeCheck {
+  ok: boolean;
+  status?: number;
+  sid?: string;
+  detail: string;
+  ms: number;
+}
+
+/**
+ * One Engine.IO handshake through the public path: the cheapest request that proves the app
+ * itself (not only the web server) answers, whatever routes the app defines.
+ */
+export async function checkHandshake(target: PublicTarget, options: { socketIoPath?: string; timeoutMs?: number } = {}): Promise<HandshakeCheck> {
+  const path = normaliseSocketIoPath(options.socketIoPath ?? DEFAULTS.socketIoPath);
+  const client = new PublicHttpClient(target, { keepAlive: false, timeoutMs: options.timeoutMs ?? 5_000 });
+  const started = Date.now();
+  try {
+    const response = await client.request({ method: 'GET', path: `${path}?EIO=4&transport=polling&t=${cacheBuster()}` });
+    const ms = Date.now() - started;
+    if (response.status !== 200) return { ok: false, status: response.status, detail: `handshake answered HTTP ${response.status}: ${oneLine(response.body)}`, ms };
+    const open = parseOpenPacket(response.body);
+    return { ok: true, status: 200, sid: open.sid, detail: 'handshake answered with an Engine.IO open packet', ms };
+  } catch (err) {
+    return { ok: false, detail: `handshake failed: ${err instanceof Error ? err.message : String(err)}`, ms: Date.now() - started };
+  } finally {
+    client.close();
+  }
+}

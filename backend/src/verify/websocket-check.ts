@@ -71,6 +71,10 @@ interface RawAttempt {
   error?: string;
   /** Bytes after the response head when it was not a 101 (start of the body). */
   bodyStart?: string;
+  /** First bytes after a 101, kept when they are not a WebSocket frame. */
+  streamStart?: string;
+  /** The bytes after the 101 carry HTTP chunked framing instead of raw WebSocket frames. */
+  chunkedStream?: boolean;
 }
 
 function judge(attempt: RawAttempt, key: string): { upgraded: boolean; detail: string } {
@@ -86,8 +90,16 @@ function judge(attempt: RawAttempt, key: string): { upgraded: boolean; detail: s
     // Node's HTTP parser treats such a 101 as an ordinary response; ws then reports it like this.
     return { upgraded: false, detail: `Unexpected server response: 101 (the 101 lacks ${missing.join(', ')})` };
   }
-  if (attempt.firstFrame === undefined) return { upgraded: false, detail: `101 received but no WebSocket frame followed: ${attempt.error ?? 'connection closed'}` };
-  if (!attempt.firstFrame.startsWith('0{')) return { upgraded: false, detail: `101 received but the first frame is not an Engine.IO open packet: ${attempt.firstFrame.slice(0, 80)}` };
+  if (attempt.chunkedStream) {
+    // Seen through nginx: Apache+Passenger wrap the upgraded stream in HTTP chunked framing
+    // ("6d\r\n" before each frame), so ws reports "Invalid WebSocket frame: RSV2 and RSV3 must be clear".
+    return { upgraded: false, detail: `101 received but the upgraded stream is HTTP chunk-encoded (${JSON.stringify(attempt.streamStart ?? '')}): WebSocket clients see an invalid frame` };
+  }
+  if (attempt.firstFrame === undefined) {
+    const start = attempt.streamStart ? ` (stream starts ${JSON.stringify(attempt.streamStart)})` : '';
+    return { upgraded: false, detail: `101 received but no valid WebSocket frame followed${start}: ${attempt.error ?? 'connection closed'}` };
+  }
+  if (!attempt.firstFrame.startsWith('0{')) return { upgraded: false, detail: `101 received but the first frame is not an Engine.IO open packet: ${JSON.stringify(attempt.firstFrame.slice(0, 80))}` };
   return { upgraded: true, detail: 'WebSocket upgrade succeeded and the Engine.IO open packet arrived over it' };
 }
 
@@ -152,7 +164,15 @@ function rawUpgrade(target: PublicTarget, path: string, key: string, timeoutMs: 
           return;
         }
       }
-      const frame = readTextFrame(buffered);
+      if (buffered.length < 2) return;
+      if (buffered[0] !== 0x81) {
+        // Not a final text frame: keep the evidence of what arrived instead.
+        result.streamStart = buffered.subarray(0, 24).toString('latin1');
+        result.chunkedStream = /^[0-9a-fA-F]{1,8}\r\n/.test(result.streamStart);
+        finish();
+        return;
+      }
+      const frame = readFramePayload(buffered);
       if (frame !== undefined) {
         result.firstFrame = frame;
         finish();
@@ -164,7 +184,7 @@ function rawUpgrade(target: PublicTarget, path: string, key: string, timeoutMs: 
 }
 
 /** The payload of the first complete server frame (servers never mask), or undefined if incomplete. */
-function readTextFrame(bytes: Buffer): string | undefined {
+function readFramePayload(bytes: Buffer): string | undefined {
   if (bytes.length < 2) return undefined;
   let length = bytes[1]! & 0x7f;
   let offset = 2;
