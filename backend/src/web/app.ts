@@ -1,0 +1,196 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { PanelError, errorMessage } from '../errors.js';
+import { authRoutes, loadSession, requireCsrf, requireUser, type AuthConfig, type PanelMode } from './auth.js';
+import { AuthError } from './errors.js';
+import { sessionOf, userOf, wantsJson } from './http-context.js';
+import { LoginLinks } from './login-links.js';
+import { buildOverviewModel, type OverviewQuery } from './overview-model.js';
+import { securityHeaders } from './security.js';
+import type { PanelServices } from './services.js';
+import { SessionStore } from './sessions.js';
+import { attachSockets, type PanelSocketServer } from './sockets.js';
+import { assertAdmin, assertCanSeeDomain, canSeeJob, isAdmin } from './users.js';
+import { ViewRenderer, type LayoutData } from './views.js';
+
+/** views/ at the repository top (also the layout of the installed bundle: dist/backend/src/web -> views). */
+export const DEFAULT_VIEWS_DIR = fileURLToPath(new URL('../../../../views/', import.meta.url));
+
+export interface PanelLogger {
+  info(message: string): void;
+  error(message: string, err?: unknown): void;
+}
+
+export interface StartPanelOptions {
+  services: PanelServices;
+  mode: PanelMode;
+  /** Default 8737. 0 picks a free port (tests). */
+  port?: number;
+  /** Loopback only unless the admin knows better; default 127.0.0.1. */
+  host?: string;
+  /** Prefix stripped by a reverse proxy, e.g. /modules/passenger-panel/panel. Default ''. */
+  basePath?: string;
+  /** Plesk mode: secret shared with the extension (see token.ts readTokenSecret). */
+  tokenSecret?: Buffer;
+  /** Standalone mode: scrypt hash of the admin password, in addition to the login link. */
+  passwordHash?: string;
+  viewsDir?: string;
+  log?: PanelLogger;
+}
+
+export interface RunningPanel {
+  /** http://host:port + basePath */
+  url: string;
+  port: number;
+  /** Standalone mode: the first one-time login link (absolute URL). */
+  loginUrl: string | null;
+  server: Server;
+  io: PanelSocketServer;
+  close(): Promise<void>;
+}
+
+const consoleLog: PanelLogger = {
+  info: (message) => console.log(message),
+  error: (message, err) => console.error(message, err === undefined ? '' : errorMessage(err)),
+};
+
+export function normaliseBasePath(basePath: string | undefined): string {
+  const trimmed = (basePath ?? '').replace(/\/+$/, '');
+  if (trimmed !== '' && !/^\/[A-Za-z0-9._~\/-]+$/.test(trimmed)) {
+    throw new PanelError('invalid_base_path', `The base path ${JSON.stringify(basePath)} is not a plain URL path.`, { hint: 'use a form like /modules/passenger-panel/panel' });
+  }
+  return trimmed;
+}
+
+/** Builds and starts the panel's HTTP server with its Socket.IO endpoint. */
+export async function startPanel(options: StartPanelOptions): Promise<RunningPanel> {
+  const host = options.host ?? '127.0.0.1';
+  const basePath = normaliseBasePath(options.basePath);
+  const log = options.log ?? consoleLog;
+  if (options.mode === 'plesk' && !options.tokenSecret) {
+    throw new PanelError('secret_missing', 'Plesk mode needs the token secret shared with the extension.', { hint: 'pass --token-secret-file <path>' });
+  }
+
+  const views = new ViewRenderer(options.viewsDir ?? DEFAULT_VIEWS_DIR);
+  const sessions = new SessionStore();
+  const loginLinks = options.mode === 'standalone' ? new LoginLinks() : undefined;
+  const app = express();
+  const server = createServer(app);
+  const sockets = attachSockets(server, sessions, options.services.jobs);
+
+  let origin = '';
+  const auth: AuthConfig = {
+    mode: options.mode,
+    basePath,
+    sessions,
+    views,
+    ...(options.tokenSecret ? { tokenSecret: options.tokenSecret } : {}),
+    ...(loginLinks ? { loginLinks } : {}),
+    ...(options.passwordHash ? { passwordHash: options.passwordHash } : {}),
+    onLoginLinkUsed: (path) => log.info(`Login link used. Next one-time login link: ${origin}${path}`),
+    onLogout: (session) => sockets.dropSession(session),
+  };
+
+  // Behind the Plesk panel's nginx on loopback: trust its X-Forwarded-Proto so cookies get Secure on https.
+  app.set('trust proxy', 'loopback');
+  app.disable('x-powered-by');
+  app.use(securityHeaders());
+  app.use('/static', express.static(`${views.viewsDir}/static`, { maxAge: '1h', index: false }));
+  app.use(loadSession(auth));
+  app.use(express.urlencoded({ extended: false, limit: '64kb' }));
+  app.use(express.json({ limit: '256kb' }));
+  app.use(requireCsrf());
+  app.use(authRoutes(auth));
+  app.get('/logged-out', (_req, res) => {
+    res.send(views.render('message', layoutFor(res, basePath, 'Logged out'), { heading: 'You are logged out', text: 'Open Passenger Panel again from Plesk to continue.' }));
+  });
+  app.use(requireUser(auth));
+
+  app.get('/', async (req, res, next) => {
+    try {
+      const servers = options.services.inventory ? await options.services.inventory.overview() : null;
+      const model = buildOverviewModel(userOf(res), servers, req.query as OverviewQuery, basePath);
+      res.send(views.render('overview', layoutFor(res, basePath, model.title, 'overview'), model));
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  app.post('/refresh', async (_req, res, next) => {
+    try {
+      assertAdmin(userOf(res), 'Reading every server again');
+      if (!options.services.inventory?.refresh) throw new PanelError('inventory_unavailable', 'The inventory service is not connected to this panel.');
+      await options.services.inventory.refresh();
+      res.redirect(303, `${basePath}/`);
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  app.get('/domains/:domain', (req, res, next) => {
+    try {
+      const domain = String(req.params.domain).toLowerCase();
+      assertCanSeeDomain(userOf(res), domain);
+      res.send(views.render('domain', layoutFor(res, basePath, domain, 'overview'), { domain }));
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  app.get('/jobs/:id', (req, res, next) => {
+    const scope = options.services.jobs?.scope(String(req.params.id));
+    if (!scope || !canSeeJob(userOf(res), scope)) return next(new AuthError('job_unknown', 'No such job.', { status: 403 }));
+    res.send(views.render('job', layoutFor(res, basePath, `Job ${scope.id}`, 'jobs'), { job: scope }));
+  });
+
+  app.use((req: Request, res: Response) => {
+    res.status(404).send(views.render('message', layoutFor(res, basePath, 'Not found'), { heading: 'Not found', text: `Nothing at ${req.path}.` }));
+  });
+
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const status = err instanceof AuthError ? err.status : err instanceof PanelError ? (err.code === 'inventory_unavailable' ? 503 : 400) : 500;
+    if (status === 500) log.error(`${req.method} ${req.path} failed`, err);
+    const text = status === 500 ? 'Something went wrong inside the panel; the log has the details.' : errorMessage(err);
+    const code = err instanceof PanelError ? err.code : 'internal';
+    if (wantsJson(req)) {
+      res.status(status).json({ error: code, message: text });
+      return;
+    }
+    res.status(status).send(views.render('message', layoutFor(res, basePath, 'Error'), { heading: status === 403 ? 'Not allowed' : status === 401 ? 'Please log in' : 'Error', text, code }));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8737, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const loginUrl = loginLinks ? `${origin}${basePath}/login/link?code=${loginLinks.issue()}` : null;
+
+  return {
+    url: `${origin}${basePath}`,
+    port,
+    loginUrl,
+    server,
+    io: sockets.io,
+    close: async () => {
+      await sockets.io.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function layoutFor(res: Response, basePath: string, title: string, nav?: string): LayoutData {
+  const session = sessionOf(res);
+  const user = session?.user ?? null;
+  return {
+    title,
+    basePath,
+    csrfToken: session?.csrfToken ?? null,
+    user: user ? { name: user.name, role: user.role, isAdmin: isAdmin(user) } : null,
+    ...(nav ? { nav } : {}),
+  };
+}

@@ -1,0 +1,165 @@
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { timingSafeEqual } from 'node:crypto';
+import { AuthError } from './errors.js';
+import { safeNextPath, sessionOf, setSession, wantsJson } from './http-context.js';
+import type { LoginLinks } from './login-links.js';
+import { verifyPassword } from './password.js';
+import type { Session, SessionStore } from './sessions.js';
+import { readCookie } from './sessions.js';
+import { UsedTokenIds, verifyToken } from './token.js';
+import { userFromClaims, type PanelUser } from './users.js';
+import type { ViewRenderer } from './views.js';
+
+export const SESSION_COOKIE = 'pp_session';
+
+export type PanelMode = 'standalone' | 'plesk';
+
+export interface AuthConfig {
+  mode: PanelMode;
+  /** Prefix the proxy strips ('' when served at the root); used for links and the cookie path. */
+  basePath: string;
+  sessions: SessionStore;
+  views: ViewRenderer;
+  /** Plesk mode: the secret shared with the extension. */
+  tokenSecret?: Buffer;
+  /** Standalone mode: one-time login links. */
+  loginLinks?: LoginLinks;
+  /** Standalone mode: optional admin password hash (scrypt$...). */
+  passwordHash?: string;
+  /** Called with a fresh login path each time the previous link was used, so the console always shows one. */
+  onLoginLinkUsed?: (nextLinkPath: string) => void;
+  /** Lets the socket layer drop the live connections of a session that logged out. */
+  onLogout?: (session: Session) => void;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Loads the session named by the cookie (if any) into res.locals. */
+export function loadSession(config: AuthConfig) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    setSession(res, config.sessions.fromCookie(readCookie(req.get('cookie'), SESSION_COOKIE)));
+    next();
+  };
+}
+
+export function writeSessionCookie(config: AuthConfig, req: Request, res: Response, session: Session): void {
+  res.cookie(SESSION_COOKIE, config.sessions.cookieValue(session), {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: req.secure,
+    path: config.basePath || '/',
+  });
+}
+
+/**
+ * Every state change must carry the session's CSRF token (form field `_csrf` or header `x-csrf-token`).
+ * SameSite=Lax already stops most cross-site posts; the token also covers same-site attackers.
+ */
+export function requireCsrf() {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (SAFE_METHODS.has(req.method)) return next();
+    const session = sessionOf(res);
+    const body = req.body as Record<string, unknown> | undefined;
+    const given = req.get('x-csrf-token') ?? (typeof body?._csrf === 'string' ? body._csrf : undefined);
+    if (!session || !given || !sameString(given, session.csrfToken)) {
+      return next(new AuthError('csrf', 'The form was stale or did not come from this panel; reload the page and try again.', { status: 403 }));
+    }
+    next();
+  };
+}
+
+function sameString(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Logged-in users only; browsers are sent to the login page (standalone) or told to come through Plesk. */
+export function requireUser(config: AuthConfig) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (sessionOf(res)?.user) return next();
+    if (config.mode === 'standalone' && req.method === 'GET' && !wantsJson(req)) {
+      return res.redirect(303, `${config.basePath}/login?next=${encodeURIComponent(req.originalUrl)}`);
+    }
+    next(new AuthError('not_logged_in', config.mode === 'plesk' ? 'Open Passenger Panel from Plesk to log in.' : 'Log in first.'));
+  };
+}
+
+/** Login, login link, Plesk token exchange and logout. */
+export function authRoutes(config: AuthConfig): Router {
+  const router = express.Router();
+  const usedTokens = new UsedTokenIds();
+
+  const startSession = (req: Request, res: Response, user: PanelUser, next: string): void => {
+    const session = config.sessions.login(sessionOf(res), user);
+    setSession(res, session);
+    writeSessionCookie(config, req, res, session);
+    res.redirect(303, `${config.basePath}${safeNextPath(next)}`);
+  };
+
+  router.post('/logout', (req, res) => {
+    const session = sessionOf(res);
+    if (session) {
+      config.sessions.destroy(session);
+      config.onLogout?.(session);
+    }
+    res.clearCookie(SESSION_COOKIE, { path: config.basePath || '/' });
+    res.redirect(303, config.mode === 'plesk' ? `${config.basePath}/logged-out` : `${config.basePath}/login`);
+  });
+
+  if (config.mode === 'plesk') {
+    if (!config.tokenSecret) throw new AuthError('secret_missing', 'Plesk mode needs the token secret.', { hint: 'pass --token-secret-file' });
+    const secret = config.tokenSecret;
+    router.get('/auth/plesk', (req, res, next) => {
+      try {
+        const claims = verifyToken(String(req.query.token ?? ''), secret);
+        if (!usedTokens.claim(claims)) throw new AuthError('token_replayed', 'This Plesk link was already used; open the panel again from Plesk.');
+        startSession(req, res, userFromClaims(claims), String(req.query.next ?? '/'));
+      } catch (err) {
+        next(err);
+      }
+    });
+    return router;
+  }
+
+  const links = config.loginLinks;
+  router.get('/login', (req, res) => {
+    let session = sessionOf(res);
+    if (session?.user) return res.redirect(303, `${config.basePath}/`);
+    if (!session) {
+      session = config.sessions.create(null);
+      setSession(res, session);
+      writeSessionCookie(config, req, res, session);
+    }
+    res.send(
+      config.views.render(
+        'login',
+        { title: 'Log in', basePath: config.basePath, csrfToken: session.csrfToken, user: null },
+        { hasPassword: Boolean(config.passwordHash), next: safeNextPath(req.query.next), failed: req.query.failed === '1' },
+      ),
+    );
+  });
+
+  router.post('/login', (req, res, next) => {
+    const body = req.body as Record<string, unknown>;
+    const nextPath = safeNextPath(body.next);
+    if (!config.passwordHash) return next(new AuthError('password_disabled', 'Password login is not set up; use the login link printed in the console.'));
+    verifyPassword(typeof body.password === 'string' ? body.password : '', config.passwordHash).then(
+      (ok) => {
+        if (!ok) return res.redirect(303, `${config.basePath}/login?failed=1&next=${encodeURIComponent(nextPath)}`);
+        startSession(req, res, { name: 'admin', role: 'admin', domains: '*', via: 'password' }, nextPath);
+      },
+      next,
+    );
+  });
+
+  router.get('/login/link', (req, res, next) => {
+    if (!links || !links.consume(String(req.query.code ?? ''))) {
+      return next(new AuthError('login_link_used', 'This login link was already used or is unknown.', { hint: 'look at the panel console for the current link', status: 403 }));
+    }
+    config.onLoginLinkUsed?.(`${config.basePath}/login/link?code=${links.issue()}`);
+    startSession(req, res, { name: 'admin', role: 'admin', domains: '*', via: 'login-link' }, '/');
+  });
+
+  return router;
+}
