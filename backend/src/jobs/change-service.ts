@@ -1,0 +1,302 @@
+import type { ServerConfig } from '../config/types.js';
+import { PanelError, ValidationError, errorMessage } from '../errors.js';
+import { type EventSink, type StepEvent, ignoreEvents, stepEvent } from '../events.js';
+import { DomainLocks } from '../apply/domain-lock.js';
+import { type CheckpointCopy, type CheckpointFileCopy, type ExecuteOutcome, executePlan } from '../apply/executor.js';
+import { type ChangePlan, type RequestedSetting, findDomain, planChange, reloadImpactOf } from '../apply/plan.js';
+import { planRestore } from '../apply/restore-plan.js';
+import { decodeExact } from '../apply/remote-files.js';
+import type { DomainInventory, ServerInventory } from '../plesk/inventory.js';
+import { readServerInventory } from '../plesk/inventory-service.js';
+import { socketioSafeProfile, SOCKETIO_SAFE } from '../profile/socketio-safe.js';
+import type { SessionPool } from '../ssh/pool.js';
+import type { SshSession } from '../ssh/session.js';
+import { type PublicEndpoint, type VerificationReport, type VerifyOptions, verifyDomain } from '../verify/verifier.js';
+import type { JournalPort } from './journal-port.js';
+
+/** What a change asks for: the named profile, or plain KEY=VALUE edits (value null = take our line out). */
+export type ChangeRequest = { kind: 'profile'; profile: typeof SOCKETIO_SAFE } | { kind: 'set'; settings: RequestedSetting[] };
+
+export type ChangeStatus = 'dry-run' | 'nothing-to-do' | 'verified' | 'applied' | 'rolled-back' | 'rollback-failed' | 'refused';
+
+export interface ChangeResult {
+  status: ChangeStatus;
+  /** 0 ok, 1 failed and rolled back, 2 refused input, 3 rollback failed or server error (CLI exit codes). */
+  exitCode: 0 | 1 | 2 | 3;
+  message: string;
+  plan?: ChangePlan;
+  changeId?: string;
+  checkpointId?: string | null;
+  outcome?: ExecuteOutcome;
+  verification?: VerificationReport;
+  /** The automatic rollback after a failed verification, and its own verification. */
+  rollback?: { changeId: string; outcome: ExecuteOutcome; verification?: VerificationReport };
+}
+
+export interface ChangeOptions {
+  actor: string;
+  dryRun?: boolean;
+  /** Skip the live verification (and so the automatic rollback on failure). */
+  verify?: boolean;
+  events?: EventSink;
+  jobId?: string;
+  verifyOptions?: Omit<VerifyOptions, 'events' | 'scheme'>;
+}
+
+export interface ChangeServiceDeps {
+  pool: SessionPool;
+  journal: JournalPort;
+  locks: DomainLocks;
+  /** How the server's public front end is reached, for the live probe. */
+  endpointFor: (server: ServerConfig) => PublicEndpoint;
+  /** Defaults for every verification (e.g. a shorter watch window in tests). */
+  verifyDefaults?: Omit<VerifyOptions, 'events' | 'scheme'>;
+}
+
+function statusExit(status: ChangeStatus): 0 | 1 | 2 | 3 {
+  switch (status) {
+    case 'refused':
+      return 2;
+    case 'rolled-back':
+      return 1;
+    case 'rollback-failed':
+      return 3;
+    default:
+      return 0;
+  }
+}
+
+/**
+ * The single-domain change flow: plan -> checkpoint -> write -> validate -> reload -> verify, and on a
+ * failed verification an automatic rollback that is verified the same way. Every step is an event,
+ * sent live to the caller and kept in the journal with the plan, the diff, the verdict and the checkpoint.
+ */
+export class ChangeService {
+  constructor(private readonly deps: ChangeServiceDeps) {}
+
+  async inventory(server: ServerConfig): Promise<ServerInventory> {
+    return readServerInventory(this.deps.pool, server);
+  }
+
+  /** The plan for a request, nothing written (the CLI's --dry-run and the UI's preview). */
+  async plan(server: ServerConfig, domainName: string, request: ChangeRequest, inventory?: ServerInventory): Promise<ChangePlan> {
+    const inv = inventory ?? (await this.inventory(server));
+    const domain = findDomain(inv, domainName);
+    const session = await this.deps.pool.get(server);
+    if (request.kind === 'profile') {
+      if (request.profile !== SOCKETIO_SAFE) throw new ValidationError(`Unknown profile "${String(request.profile).slice(0, 40)}".`, { field: 'profile', hint: `use ${SOCKETIO_SAFE}` });
+      const profile = socketioSafeProfile(domain);
+      const plan = await planChange(session, inv, domain.name, profile.settings, { what: `profile ${SOCKETIO_SAFE}`, findings: profile.findings });
+      if (profile.nothingToDo && plan.nothingToDo) plan.summary = profile.summary;
+      return plan;
+    }
+    if (request.settings.length === 0) throw new ValidationError('Nothing to set.', { hint: 'give at least one KEY=VALUE' });
+    return planChange(session, inv, domain.name, request.settings, {
+      what: `set ${request.settings.map((s) => `${s.key}=${s.value === null ? '(unset)' : String(s.value)}`).join(' ')}`,
+    });
+  }
+
+  async apply(server: ServerConfig, domainName: string, request: ChangeRequest, opts: ChangeOptions): Promise<ChangeResult> {
+    const events = opts.events ?? ignoreEvents;
+    let inventory: ServerInventory;
+    let plan: ChangePlan;
+    try {
+      inventory = await this.inventory(server);
+      plan = await this.plan(server, domainName, request, inventory);
+    } catch (err) {
+      if (err instanceof ValidationError) {
+        events(stepEvent('plan', 'fail', `Refused: ${err.describe()}`, { domain: domainName, server: server.name }));
+        return { status: 'refused', exitCode: 2, message: err.describe() };
+      }
+      throw err;
+    }
+    events(stepEvent('plan', 'info', plan.summary, { domain: plan.domain, server: server.name, data: { reloadImpact: plan.reloadImpact } }));
+    if (opts.dryRun) return { status: 'dry-run', exitCode: 0, message: plan.summary, plan };
+    if (plan.nothingToDo) return { status: 'nothing-to-do', exitCode: 0, message: plan.summary, plan };
+
+    const domain = findDomain(inventory, plan.domain);
+    return this.deps.locks.withLock(server.name, plan.domain, () =>
+      this.runChange(server, domain, inventory, plan, request.kind === 'profile' ? 'apply' : 'set', { request }, opts),
+    );
+  }
+
+  /** Verification alone (no change): the same live proof, journaled as a `verify` entry. */
+  async verify(server: ServerConfig, domainName: string, opts: Omit<ChangeOptions, 'dryRun' | 'verify'>): Promise<{ report: VerificationReport; changeId: string }> {
+    const inventory = await this.inventory(server);
+    const domain = findDomain(inventory, domainName);
+    return this.deps.locks.withLock(server.name, domain.name, async () => {
+      const change = this.deps.journal.createChange({ server: server.name, domain: domain.name, actor: opts.actor, kind: 'verify', request: { verify: true }, ...(opts.jobId ? { jobId: opts.jobId } : {}) });
+      const sink = this.deps.journal.sinkFor({ changeId: change.id }, opts.events ?? ignoreEvents);
+      const report = await this.runVerification(server, domain, sink, opts.verifyOptions);
+      this.deps.journal.updateChange(change.id, { status: report.ok ? 'verified' : 'failed', verdict: report.verdict, endedAt: new Date().toISOString() });
+      return { report, changeId: change.id };
+    });
+  }
+
+  /** Puts a domain's files back to a checkpoint (the newest one when `to` is not given), then verifies. */
+  async rollback(server: ServerConfig, domainName: string, opts: ChangeOptions & { to?: string }): Promise<ChangeResult> {
+    const inventory = await this.inventory(server);
+    const domain = findDomain(inventory, domainName);
+    const checkpoint = this.loadCheckpoint(server.name, domain.name, opts.to);
+    const session = await this.deps.pool.get(server);
+    const plan = await planRestore(session, checkpoint, {
+      what: `rollback to ${checkpoint.id}`,
+      reloadImpact: reloadImpactOf(inventory, domain.name, domain.mode),
+    });
+    if (opts.dryRun) return { status: 'dry-run', exitCode: 0, message: plan.summary, plan };
+    if (plan.nothingToDo) return { status: 'nothing-to-do', exitCode: 0, message: plan.summary, plan };
+    return this.deps.locks.withLock(server.name, domain.name, () =>
+      this.runChange(server, domain, inventory, plan, 'rollback', { rollbackTo: checkpoint.id }, opts),
+    );
+  }
+
+  history(server: ServerConfig, domainName: string, limit = 20): Array<ReturnType<JournalPort['listChanges']>[number] & { events: StepEvent[] }> {
+    return this.deps.journal
+      .listChanges({ server: server.name, domain: domainName.toLowerCase(), limit })
+      .map((c) => ({ ...c, events: this.deps.journal.events({ changeId: c.id }) }));
+  }
+
+  private loadCheckpoint(server: string, domain: string, id: string | undefined): CheckpointCopy {
+    const chosen = id ?? this.deps.journal.listCheckpoints(server, domain)[0]?.id;
+    if (!chosen) throw new ValidationError(`No checkpoint for ${domain} on ${server}.`, { field: 'to', hint: 'nothing was ever changed here by the panel' });
+    const cp = this.deps.journal.getCheckpoint(chosen);
+    if (!cp || cp.server !== server || cp.domain !== domain) {
+      throw new ValidationError(`Checkpoint ${chosen.slice(0, 60)} does not belong to ${domain} on ${server}.`, { field: 'to', hint: 'see `history <domain>` for its checkpoints' });
+    }
+    return {
+      id: cp.id,
+      server,
+      domain,
+      createdAt: cp.createdAt,
+      files: cp.files.map((f) => ({
+        path: f.path,
+        existed: f.existed,
+        bytes: f.existed ? Buffer.from(f.content ?? '', f.encoding === 'latin1' ? 'latin1' : 'utf8') : Buffer.alloc(0),
+        sha256: f.existed ? (f.sha256 ?? '') : 'absent',
+      })),
+    };
+  }
+
+  private saveCheckpointFor(server: string, domain: string) {
+    return (files: CheckpointFileCopy[], reason: string): string =>
+      this.deps.journal.saveCheckpoint({
+        server,
+        domain,
+        reason,
+        files: files.map((f) => {
+          const decoded = decodeExact(f.bytes);
+          return {
+            path: f.path,
+            existed: f.existed,
+            content: f.existed ? decoded.text : null,
+            encoding: decoded.encoding,
+            sha256: f.existed ? f.sha256 : null,
+            ...(f.mode ? { mode: f.mode } : {}),
+          };
+        }),
+      }).id;
+  }
+
+  private async runVerification(server: ServerConfig, domain: DomainInventory, sink: EventSink, overrides?: ChangeOptions['verifyOptions']): Promise<VerificationReport> {
+    const session = await this.deps.pool.get(server);
+    return verifyDomain(
+      session,
+      {
+        domain: domain.name,
+        server: server.name,
+        appRoot: domain.appRoot,
+        socketIoPath: domain.socketIoPath,
+        integration: domain.mode,
+        endpoint: this.deps.endpointFor(server),
+      },
+      { ...this.deps.verifyDefaults, ...overrides, scheme: domain.https ? 'https' : 'http', events: sink },
+    );
+  }
+
+  private async runChange(
+    server: ServerConfig,
+    domain: DomainInventory,
+    inventory: ServerInventory,
+    plan: ChangePlan,
+    kind: 'apply' | 'set' | 'rollback',
+    request: unknown,
+    opts: ChangeOptions,
+  ): Promise<ChangeResult> {
+    const { journal } = this.deps;
+    const session = await this.deps.pool.get(server);
+    const change = journal.createChange({ server: server.name, domain: domain.name, actor: opts.actor, kind, request, ...(opts.jobId ? { jobId: opts.jobId } : {}) });
+    const sink = journal.sinkFor({ changeId: change.id }, opts.events ?? ignoreEvents);
+    const diff = plan.files.map((f) => f.diff).join('');
+    journal.updateChange(change.id, { plan: planForJournal(plan), diff, status: 'running' });
+    sink(stepEvent('plan', 'info', plan.summary, { domain: domain.name, server: server.name, data: { files: plan.files.map((f) => f.path), reloadImpact: plan.reloadImpact } }));
+
+    const finish = (status: ChangeStatus, verdict: string | null, checkpointId: string | null) =>
+      journal.updateChange(change.id, { status, verdict, ...(checkpointId ? { checkpointId } : {}), endedAt: new Date().toISOString() });
+
+    let outcome: ExecuteOutcome;
+    try {
+      outcome = await executePlan(plan, { session, events: sink, webServer: domain.mode, saveCheckpoint: this.saveCheckpointFor(server.name, domain.name) }, `before ${plan.what}`);
+    } catch (err) {
+      sink(stepEvent('apply', 'fail', `Server error: ${errorMessage(err)}`, { domain: domain.name, server: server.name }));
+      finish('rollback-failed', 'server-error', null);
+      return { status: 'rollback-failed', exitCode: 3, message: errorMessage(err), plan, changeId: change.id };
+    }
+    const base = { plan, changeId: change.id, checkpointId: outcome.checkpointId, outcome };
+    if (outcome.status !== 'applied') {
+      const status: ChangeStatus = outcome.status === 'rolled-back' ? 'rolled-back' : outcome.status === 'refused' ? 'refused' : outcome.status === 'nothing-to-do' ? 'nothing-to-do' : 'rollback-failed';
+      finish(status, outcome.status, outcome.checkpointId);
+      return { ...base, status, exitCode: statusExit(status), message: outcome.error ?? plan.summary };
+    }
+    if (opts.verify === false) {
+      sink(stepEvent('verify', 'info', 'Verification skipped (--no-verify)', { domain: domain.name, server: server.name }));
+      finish('applied', 'not-verified', outcome.checkpointId);
+      return { ...base, status: 'applied', exitCode: 0, message: `${plan.summary}; applied, not verified` };
+    }
+
+    const verification = await this.runVerification(server, domain, sink, opts.verifyOptions);
+    if (verification.ok) {
+      finish('verified', verification.verdict, outcome.checkpointId);
+      return { ...base, status: 'verified', exitCode: 0, message: `${plan.summary}; verified`, verification };
+    }
+
+    // The change made things no better (or worse): put the files back and prove the old state still serves.
+    sink(stepEvent('rollback', 'start', `Verification failed; rolling back to checkpoint ${outcome.checkpointId}`, { domain: domain.name, server: server.name }));
+    const rollback = await this.autoRollback(server, domain, inventory, outcome.checkpointId as string, sink, opts);
+    const ok = rollback.outcome.status === 'applied' || rollback.outcome.status === 'nothing-to-do';
+    const status: ChangeStatus = ok ? 'rolled-back' : 'rollback-failed';
+    sink(stepEvent('rollback', ok ? 'ok' : 'fail', ok ? 'Rolled back to the files as they were before the change' : `Rollback failed: ${rollback.outcome.error ?? rollback.outcome.status}`, { domain: domain.name, server: server.name, data: { rollbackChangeId: rollback.changeId } }));
+    finish(status, verification.verdict, outcome.checkpointId);
+    return { ...base, status, exitCode: statusExit(status), message: `verification failed (${failedChecks(verification)}); ${ok ? 'rolled back' : 'rollback FAILED'}`, verification, rollback };
+  }
+
+  private async autoRollback(server: ServerConfig, domain: DomainInventory, inventory: ServerInventory, checkpointId: string, sink: EventSink, opts: ChangeOptions) {
+    const { journal } = this.deps;
+    const session = await this.deps.pool.get(server);
+    const checkpoint = this.loadCheckpoint(server.name, domain.name, checkpointId);
+    const plan = await planRestore(session, checkpoint, { what: `automatic rollback to ${checkpointId}`, reloadImpact: reloadImpactOf(inventory, domain.name, domain.mode) });
+    const change = journal.createChange({ server: server.name, domain: domain.name, actor: opts.actor, kind: 'auto-rollback', request: { rollbackTo: checkpointId }, ...(opts.jobId ? { jobId: opts.jobId } : {}) });
+    // Events go to both journal entries: the failed change shows its rollback, the rollback stands on its own.
+    const rollbackSink = journal.sinkFor({ changeId: change.id }, sink);
+    journal.updateChange(change.id, { plan: planForJournal(plan), diff: plan.files.map((f) => f.diff).join(''), status: 'running' });
+    const outcome = await executePlan(plan, { session, events: rollbackSink, webServer: domain.mode, saveCheckpoint: this.saveCheckpointFor(server.name, domain.name) }, `before ${plan.what}`);
+    let verification: VerificationReport | undefined;
+    if (outcome.status === 'applied' || outcome.status === 'nothing-to-do') {
+      verification = await this.runVerification(server, domain, rollbackSink, opts.verifyOptions);
+      rollbackSink(stepEvent('rollback.verify', 'info', `Verification of the rolled-back state: ${verification.verdict} (${verification.ok ? 'the old state serves' : failedChecks(verification)})`, { domain: domain.name, server: server.name }));
+    }
+    const status = outcome.status === 'applied' || outcome.status === 'nothing-to-do' ? 'succeeded' : 'rollback-failed';
+    journal.updateChange(change.id, { status, verdict: verification?.verdict ?? null, ...(outcome.checkpointId ? { checkpointId: outcome.checkpointId } : {}), endedAt: new Date().toISOString() });
+    return { changeId: change.id, outcome, ...(verification ? { verification } : {}) };
+  }
+}
+
+function failedChecks(v: VerificationReport): string {
+  return v.checks.filter((c) => !c.ok).map((c) => `${c.check}: ${c.summary}`).join('; ') || 'incomplete';
+}
+
+/** The plan as the journal keeps it: everything but the full file texts (the diff has what changed). */
+export function planForJournal(plan: ChangePlan): unknown {
+  return { ...plan, files: plan.files.map(({ before: _b, after: _a, ...rest }) => rest) };
+}
+
+export { PanelError };
