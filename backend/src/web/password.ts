@@ -25,11 +25,18 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const parts = stored.split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') {
     throw new ValidationError('The stored admin password hash is not in the scrypt$N$r$p$salt$hash form.', {
-      hint: 'create one with: passenger-panel hash-password',
+      hint: 'create one with: passenger-panel hash-password < file-with-the-password',
     });
   }
   const [, n, r, p, salt, hash] = parts as [string, string, string, string, string, string];
   const expected = Buffer.from(hash, 'base64url');
   const key = await derive(password, Buffer.from(salt, 'base64url'), { N: Number(n), r: Number(r), p: Number(p), maxmem: COST.maxmem });
   return key.length === expected.length && timingSafeEqual(key, expected);
+}
+
+/** For `passenger-panel hash-password`: the password comes on stdin (never argv, which other users can read in ps). */
+export async function hashPasswordFromStream(input: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const chunk of input) text += String(chunk);
+  return hashPassword(text.replace(/\r?\n$/, ''));
 }
