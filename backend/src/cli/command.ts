@@ -1,0 +1,27 @@
+import type { ServiceOptions, Services } from '../main.js';
+import type { OptionSpecs, ParsedArgs } from './args.js';
+import type { Output } from './output.js';
+
+export interface CommandContext {
+  args: ParsedArgs;
+  out: Output;
+  /**
+   * The composition root's services, opened on first use (with `overrides` from that first call)
+   * and closed by the runner when the command returns.
+   */
+  services(overrides?: Partial<ServiceOptions>): Promise<Services>;
+}
+
+/** One CLI command. Put each in its own file and list it in commands.ts. */
+export interface Command {
+  name: string;
+  /** One line for `passenger-panel help`. */
+  summary: string;
+  /** e.g. `apply <domain> --profile NAME [--dry-run]` */
+  usage: string;
+  options?: OptionSpecs;
+  /** Long-running commands (serve) own their services' lifetime: the runner does not close them. */
+  keepsRunning?: boolean;
+  /** Returns the exit code (default 0); throw typed errors for the rest (see exit-codes.ts). */
+  run(ctx: CommandContext): Promise<number | void>;
+}

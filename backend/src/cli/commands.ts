@@ -1,0 +1,14 @@
+import type { Command } from './command.js';
+import { serversCommand } from './servers.js';
+
+/**
+ * Every CLI command, in the order `help` lists them. To add one: write it in its own file
+ * (cli/<name>.ts exporting a `Command`), import it here and add it to the list. Keep to your own lines.
+ */
+export const commands: Command[] = [
+  serversCommand,
+];
+
+export function findCommand(name: string): Command | undefined {
+  return commands.find((c) => c.name === name);
+}

@@ -1,0 +1,110 @@
+/**
+ * Composition root: the one place that builds services (config, store, logger, servers, SSH pool) and
+ * hands them to cli/ and web/. Other modules add their service here, built from these, and list it in
+ * `Services`; nothing else constructs services.
+ *
+ * Run directly (`node dist/backend/src/main.js <command>`) or through bin/passenger-panel.mjs.
+ */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { pino, type Logger } from 'pino';
+import { runCli } from './cli/run.js';
+import { EMPTY_CONFIG, loadConfigFile, panelPaths, readDemoServer, ServerRegistry, type LoadedConfig, type PanelPaths } from './config/index.js';
+import { createStore, DATABASE_FILE, openDatabase, type Database, type Store } from './store/index.js';
+import { SessionPool } from './ssh/pool.js';
+
+export interface ServiceOptions {
+  /** Config file; default $PASSENGER_PANEL_CONFIG; none means no configured servers. */
+  configPath?: string | undefined;
+  /** Data directory; default $PASSENGER_PANEL_DATA or ./data. */
+  dataDir?: string | undefined;
+  /** SQLite file; default <dataDir>/passenger-panel.sqlite. ':memory:' for tests. */
+  databasePath?: string | undefined;
+  /** Demo host connection file; default test/host/.state/connection.json. */
+  demoConnectionPath?: string | undefined;
+  /** Include the demo host even when other servers are configured (`serve --demo`). */
+  demo?: boolean | undefined;
+  /** pino level; default $PASSENGER_PANEL_LOG_LEVEL or 'info'. */
+  logLevel?: string | undefined;
+  /** A ready logger (tests); otherwise one writing JSON lines to stderr. */
+  logger?: Logger | undefined;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Services {
+  paths: PanelPaths;
+  config: LoadedConfig;
+  logger: Logger;
+  db: Database;
+  store: Store;
+  servers: ServerRegistry;
+  pool: SessionPool;
+  /** Closes SSH sessions and the database. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+// Anything that could carry a secret is censored before a log line is written.
+const REDACT_PATHS = [
+  'password', '*.password', 'passphrase', '*.passphrase', 'privateKey', '*.privateKey', 'token', '*.token',
+  'secret', '*.secret', 'cookie', '*.cookie', 'authorization', '*.authorization',
+  'req.headers.cookie', 'req.headers.authorization', 'headers.cookie', 'headers.authorization',
+];
+
+export function createLogger(level: string): Logger {
+  return pino({ level, base: { app: 'passenger-panel' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, pino.destination({ dest: 2, sync: true }));
+}
+
+export async function createServices(options: ServiceOptions = {}): Promise<Services> {
+  const env = options.env ?? process.env;
+  const defaults = panelPaths(env);
+  const paths: PanelPaths = {
+    configPath: options.configPath ?? defaults.configPath,
+    dataDir: options.dataDir ?? defaults.dataDir,
+    demoConnectionPath: options.demoConnectionPath ?? defaults.demoConnectionPath,
+  };
+  const logger = options.logger ?? createLogger(options.logLevel ?? env.PASSENGER_PANEL_LOG_LEVEL ?? 'info');
+  // Validate the config before opening anything, so a bad file fails fast and leaves nothing behind.
+  const config = paths.configPath ? loadConfigFile(paths.configPath) : EMPTY_CONFIG;
+  const demo = readDemoServer(paths.demoConnectionPath);
+  const db = openDatabase(options.databasePath ?? join(paths.dataDir, DATABASE_FILE));
+  let closed = false;
+  try {
+    const store = createStore(db);
+    const servers = new ServerRegistry(store.servers, { configServers: config.servers, demo, forceDemo: options.demo === true });
+    const pool = new SessionPool({
+      connectTimeoutMs: config.ssh.connectTimeoutMs,
+      commandTimeoutMs: config.ssh.commandTimeoutMs,
+      maxChannels: config.ssh.maxChannelsPerServer,
+      logger,
+    });
+    logger.debug({ config: paths.configPath ?? null, dataDir: paths.dataDir, servers: servers.list().map((s) => s.name) }, 'services ready');
+    return {
+      paths,
+      config,
+      logger,
+      db,
+      store,
+      servers,
+      pool,
+      async close() {
+        if (closed) return;
+        closed = true;
+        pool.closeAll();
+        db.close();
+      },
+    };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+/** CLI entry: runs one command and returns its exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  return runCli(argv, { createServices });
+}
+
+// Started as a script (npm start), not imported (bin/, tests).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main(process.argv.slice(2));
+}
