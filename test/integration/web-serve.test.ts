@@ -3,17 +3,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashPassword } from '../../backend/src/web/password.js';
-import { parseServeArgs, runServe } from '../../backend/src/web/serve.js';
+import { resolveServeOptions, runServe } from '../../backend/src/web/serve.js';
 import { ValidationError } from '../../backend/src/errors.js';
 
 describe('serve: options and start-up output', () => {
-  it('parses flags and refuses unknown or incomplete ones', () => {
-    expect(parseServeArgs([])).to.deep.equal({ mode: 'standalone', host: '127.0.0.1', port: 8737, basePath: '' });
-    expect(parseServeArgs(['--mode', 'plesk', '--token-secret-file', '/x', '--port', '0', '--base-path', '/p'])).to.include({ mode: 'plesk', port: 0, basePath: '/p' });
-    expect(() => parseServeArgs(['--mode', 'plesk'])).to.throw(ValidationError, /token-secret-file/);
-    expect(() => parseServeArgs(['--port', '70000'])).to.throw(ValidationError);
-    expect(() => parseServeArgs(['--host'])).to.throw(ValidationError, /needs a value/);
-    expect(() => parseServeArgs(['--verbose'])).to.throw(ValidationError, /Unknown option/);
+  it('fills defaults and refuses bad values naming the flag', () => {
+    expect(resolveServeOptions({})).to.deep.equal({ mode: 'standalone', host: '127.0.0.1', port: 8737, basePath: '' });
+    expect(resolveServeOptions({ mode: 'plesk', tokenSecretFile: '/x', port: '0', basePath: '/p' })).to.include({ mode: 'plesk', port: 0, basePath: '/p', tokenSecretFile: '/x' });
+    expect(() => resolveServeOptions({ mode: 'plesk' })).to.throw(ValidationError, /token-secret-file/);
+    expect(() => resolveServeOptions({ mode: 'cloud' })).to.throw(ValidationError, /--mode/);
+    expect(() => resolveServeOptions({ port: '70000' })).to.throw(ValidationError, /--port/);
+    expect(() => resolveServeOptions({ port: '80a' })).to.throw(ValidationError, /--port/);
   });
 
   it('prints the address and a working one-time login link; a used link prints the next one', async () => {
@@ -22,7 +22,7 @@ describe('serve: options and start-up output', () => {
     writeFileSync(hashFile, `${await hashPassword('a long enough password')}\n`, { mode: 0o600 });
     const lines: string[] = [];
     const logged: string[] = [];
-    const panel = await runServe(parseServeArgs(['--port', '0', '--password-hash-file', hashFile]), {}, (l) => lines.push(l), { info: (m) => logged.push(m), error: () => {} });
+    const panel = await runServe(resolveServeOptions({ port: '0', passwordHashFile: hashFile }), {}, (l) => lines.push(l), { info: (m) => logged.push(m), error: () => {} });
     try {
       expect(lines[0]).to.match(/^Passenger Panel is listening on http:\/\/127\.0\.0\.1:\d+\/$/);
       const link = lines.find((l) => l.includes('/login/link?code='))!.trim();

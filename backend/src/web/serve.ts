@@ -5,7 +5,7 @@ import type { PanelMode } from './auth.js';
 import type { PanelServices } from './services.js';
 import { readTokenSecret } from './token.js';
 
-/** Options of `passenger-panel serve`; the CLI command file only parses argv into this and calls runServe. */
+/** Options of `passenger-panel serve` (cli/serve.ts reads the flags, resolveServeOptions checks them). */
 export interface ServeOptions {
   mode: PanelMode;
   host: string;
@@ -17,53 +17,33 @@ export interface ServeOptions {
   passwordHashFile?: string;
 }
 
-export const SERVE_USAGE = `passenger-panel serve [--mode standalone|plesk] [--host 127.0.0.1] [--port 8737]
-    [--base-path /prefix] [--token-secret-file FILE] [--password-hash-file FILE]`;
+/** Flag values as the CLI read them (all text, all optional). */
+export interface RawServeOptions {
+  mode?: string | undefined;
+  host?: string | undefined;
+  port?: string | undefined;
+  basePath?: string | undefined;
+  tokenSecretFile?: string | undefined;
+  passwordHashFile?: string | undefined;
+}
 
-/** Parses serve's flags; anything unknown or malformed is refused with the usage line. */
-export function parseServeArgs(argv: readonly string[]): ServeOptions {
-  const options: ServeOptions = { mode: 'standalone', host: '127.0.0.1', port: 8737, basePath: '' };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    const value = argv[i + 1];
-    const need = (): string => {
-      if (value === undefined || value.startsWith('--')) throw new ValidationError(`${flag} needs a value.`, { hint: SERVE_USAGE, field: flag });
-      i += 1;
-      return value;
-    };
-    switch (flag) {
-      case '--mode': {
-        const mode = need();
-        if (mode !== 'standalone' && mode !== 'plesk') throw new ValidationError(`--mode must be standalone or plesk, not ${mode}.`, { field: flag });
-        options.mode = mode;
-        break;
-      }
-      case '--host':
-        options.host = need();
-        break;
-      case '--port': {
-        const port = Number(need());
-        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ValidationError('--port must be 0..65535.', { field: flag });
-        options.port = port;
-        break;
-      }
-      case '--base-path':
-        options.basePath = need();
-        break;
-      case '--token-secret-file':
-        options.tokenSecretFile = need();
-        break;
-      case '--password-hash-file':
-        options.passwordHashFile = need();
-        break;
-      default:
-        throw new ValidationError(`Unknown option ${flag}.`, { hint: SERVE_USAGE, field: flag });
-    }
+/** Checks serve's flags and fills defaults; refusals name the flag. */
+export function resolveServeOptions(raw: RawServeOptions): ServeOptions {
+  const mode = raw.mode ?? 'standalone';
+  if (mode !== 'standalone' && mode !== 'plesk') throw new ValidationError(`--mode must be standalone or plesk, not ${mode}.`, { field: 'mode' });
+  const port = raw.port === undefined ? 8737 : Number(raw.port);
+  if (!/^\d+$/.test(raw.port ?? '8737') || port > 65535) throw new ValidationError(`--port must be a whole number from 0 to 65535, got "${raw.port}".`, { field: 'port' });
+  if (mode === 'plesk' && !raw.tokenSecretFile) {
+    throw new ValidationError('Plesk mode needs --token-secret-file (the extension creates it at install).', { field: 'token-secret-file' });
   }
-  if (options.mode === 'plesk' && !options.tokenSecretFile) {
-    throw new ValidationError('Plesk mode needs --token-secret-file (the extension creates it at install).', { field: '--token-secret-file' });
-  }
-  return options;
+  return {
+    mode,
+    host: raw.host ?? '127.0.0.1',
+    port,
+    basePath: raw.basePath ?? '',
+    ...(raw.tokenSecretFile ? { tokenSecretFile: raw.tokenSecretFile } : {}),
+    ...(raw.passwordHashFile ? { passwordHashFile: raw.passwordHashFile } : {}),
+  };
 }
 
 /** Starts the panel and prints where it is and how to log in. */

@@ -1,0 +1,37 @@
+import { resolveServeOptions, runServe } from '../web/serve.js';
+import { stringOption } from './args.js';
+import type { Command } from './command.js';
+
+/** `passenger-panel serve`: the web panel, standalone (login link / password) or behind Plesk (tokens only). */
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'start the web panel on 127.0.0.1 and print how to log in',
+  usage: 'serve [--mode standalone|plesk] [--host 127.0.0.1] [--port 8737] [--base-path /prefix] [--token-secret-file FILE] [--password-hash-file FILE]',
+  keepsRunning: true,
+  options: {
+    mode: { type: 'string', valueName: 'MODE', description: 'standalone (own admin login, default) or plesk (accepts only tokens minted by the extension)' },
+    host: { type: 'string', valueName: 'HOST', description: 'address to listen on (default 127.0.0.1)' },
+    port: { type: 'string', valueName: 'N', description: 'port (default 8737; 0 picks a free one)' },
+    'base-path': { type: 'string', valueName: 'PATH', description: 'URL prefix a reverse proxy strips, e.g. /modules/passenger-panel/panel' },
+    'token-secret-file': { type: 'string', valueName: 'FILE', description: 'plesk mode: HMAC secret created by the extension at install (mode 0600)' },
+    'password-hash-file': { type: 'string', valueName: 'FILE', description: 'standalone mode: scrypt hash from `hash-password`, enables password login' },
+  },
+
+  async run({ args, out }) {
+    const options = resolveServeOptions({
+      mode: stringOption(args, 'mode'),
+      host: stringOption(args, 'host'),
+      port: stringOption(args, 'port'),
+      basePath: stringOption(args, 'base-path'),
+      tokenSecretFile: stringOption(args, 'token-secret-file'),
+      passwordHashFile: stringOption(args, 'password-hash-file'),
+    });
+    // The pages read services through web/services.ts ports; main.ts wires the inventory and jobs in as they land.
+    const panel = await runServe(options, {}, (line) => out.text(line));
+    const stop = (): void => {
+      void panel.close().then(() => process.exit(0));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  },
+};
