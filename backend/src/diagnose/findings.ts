@@ -22,7 +22,7 @@ export function verdictOf(findings: readonly Finding[]): Verdict {
   return worst === 2 ? 'broken' : worst === 1 ? 'at-risk' : 'safe';
 }
 
-/** Most severe first, then by id, so output is stable. */
+/** Most severe first; equal severities keep their order (rules run most important first). */
 export function sortFindings(findings: readonly Finding[]): Finding[] {
-  return [...findings].sort((a, b) => severityRank[b.severity] - severityRank[a.severity] || a.id.localeCompare(b.id));
+  return [...findings].sort((a, b) => severityRank[b.severity] - severityRank[a.severity]);
 }

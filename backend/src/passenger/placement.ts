@@ -30,7 +30,7 @@ export function baseOfDomainFile(kind: DomainFileKind): FileBase {
 const apacheDirectorySections = new Set(['directory', 'directorymatch', 'location', 'locationmatch', 'files', 'filesmatch', 'proxy', 'proxymatch']);
 
 /** The context a directive is in, given where its file is included and the sections around it. */
-export function contextAt(file: FileBase, blocks: readonly BlockRef[]): Placement {
+export function contextAt(file: FileBase, blocks: readonly Pick<BlockRef, 'name'>[]): Placement {
   if (file.server === 'apache') {
     if (file.base === 'htaccess') return { server: 'apache', context: 'htaccess' };
     let context: ApacheContext = file.base;
