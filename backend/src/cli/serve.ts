@@ -1,5 +1,5 @@
 import { resolveServeOptions, runServe } from '../web/serve.js';
-import { stringOption } from './args.js';
+import { booleanOption, stringOption } from './args.js';
 import type { Command } from './command.js';
 
 /** `passenger-panel serve`: the web panel, standalone (login link / password) or behind Plesk (tokens only). */
@@ -15,9 +15,10 @@ export const serveCommand: Command = {
     'base-path': { type: 'string', valueName: 'PATH', description: 'URL prefix a reverse proxy strips, e.g. /modules/passenger-panel/panel' },
     'token-secret-file': { type: 'string', valueName: 'FILE', description: 'plesk mode: HMAC secret created by the extension at install (mode 0600)' },
     'password-hash-file': { type: 'string', valueName: 'FILE', description: 'standalone mode: scrypt hash from `hash-password`, enables password login' },
+    demo: { type: 'boolean', description: 'include the demo test host (npm run demo)' },
   },
 
-  async run({ args, out }) {
+  async run({ args, out, services }) {
     const options = resolveServeOptions({
       mode: stringOption(args, 'mode'),
       host: stringOption(args, 'host'),
@@ -26,10 +27,15 @@ export const serveCommand: Command = {
       tokenSecretFile: stringOption(args, 'token-secret-file'),
       passwordHashFile: stringOption(args, 'password-hash-file'),
     });
-    // The pages read services through web/services.ts ports; main.ts wires the inventory and jobs in as they land.
+    // Opened now so a bad config or data dir fails before the panel listens. The pages read services
+    // through the web/services.ts ports; the inventory and jobs adapters are wired in here as they land.
+    const opened = await services({ demo: booleanOption(args, 'demo') });
     const panel = await runServe(options, {}, (line) => out.text(line));
     const stop = (): void => {
-      void panel.close().then(() => process.exit(0));
+      void panel
+        .close()
+        .then(() => opened.close())
+        .then(() => process.exit(0));
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
