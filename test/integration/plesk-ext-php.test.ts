@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthError } from '../../backend/src/web/errors.js';
-import { assertTokenAllowsDomain, parseTokenSecret, verifyToken, type TokenClaims } from '../../backend/src/web/token.js';
+import { assertTokenAllowsDomain, parseTokenSecret, readTokenSecret, verifyToken, type TokenClaims } from '../../backend/src/web/token.js';
 import { phpFilesUnder, runPhp } from '../support/php.js';
 
 // The extension's PHP runs here under php-cli with test/php/pm-stand-in.php in place of Plesk's pm_ classes.
@@ -24,6 +24,33 @@ describe('Plesk extension PHP', () => {
     for (const file of files) {
       const lint = runPhp(['-l', file]);
       expect(lint.status, `${file}: ${lint.stdout}${lint.stderr}`).to.equal(0);
+    }
+  });
+});
+
+describe('install steps (Installer.php) and the backend reading their output', () => {
+  it('creates a 0600 secret once, keeps it on upgrade, and the backend reads it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pp-install-'));
+    try {
+      const secretPath = join(dir, 'var', 'token.secret');
+      const unitPath = join(dir, 'passenger-panel.service');
+      const run = runPhp(['test/php/installer-steps.php', secretPath, unitPath]);
+      expect(run.status, run.stderr).to.equal(0);
+      const result = JSON.parse(run.stdout) as { created: boolean[]; mode: string; secret: string };
+      expect(result.created).to.deep.equal([true, false]);
+      expect(result.mode).to.equal('600');
+      expect(result.secret).to.match(/^[0-9a-f]{64}$/);
+      expect(readTokenSecret(secretPath).toString('hex')).to.equal(result.secret);
+
+      const unit = readFileSync(unitPath, 'utf8');
+      expect(unit).to.not.match(/@[A-Z_]+@/);
+      expect(unit).to.include(`ExecStart=/opt/plesk/node/22/bin/node /opt/passenger-panel/dist/backend/src/main.js serve --mode plesk --host 127.0.0.1 --port 8737 --base-path /modules/passenger-panel/panel --token-secret-file ${secretPath}`);
+      expect(statSync(unitPath).mode & 0o777).to.equal(0o644);
+
+      chmodSync(secretPath, 0o644);
+      expect(() => readTokenSecret(secretPath)).to.throw(AuthError).with.property('code', 'secret_file_mode');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -199,6 +199,12 @@ describe('web auth, Plesk mode', function () {
     expect((await new Browser(origin, basePath).get(`/auth/plesk?token=${token({ role: 'customer', domains: '*' as never })}`)).status).to.equal(401);
   });
 
+  it('marks the cookie Secure when the panel nginx on loopback says the request came over https', async () => {
+    const res = await fetch(`${origin}/auth/plesk?token=${token()}&next=/`, { redirect: 'manual', headers: { 'x-forwarded-proto': 'https' } });
+    expect(res.status).to.equal(303);
+    expect(res.headers.getSetCookie().join()).to.match(/pp_session=[^;]+; Path=\/modules\/passenger-panel\/panel; HttpOnly; Secure; SameSite=Lax/);
+  });
+
   it('an admin token opens every domain', async () => {
     const admin = await loggedIn({ sub: 'admin', role: 'admin', domains: '*', open: null });
     expect((await admin.get('/domains/healthy.demo.test')).status).to.equal(200);
