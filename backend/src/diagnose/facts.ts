@@ -113,16 +113,6 @@ function formatFactValue(value: DirectiveValue | null): string {
   return String(value);
 }
 
-/** How a domain-level file is included, judged by its name as Plesk names them. */
-export type DomainFileRole = 'htaccess' | 'apache-vhost' | 'apache-generated' | 'nginx-server' | 'nginx-generated';
-
-export function roleOfFile(file: string | undefined, server: WebServer): DomainFileRole {
-  const base = (file ?? '').split('/').pop() ?? '';
-  if (base === '.htaccess') return 'htaccess';
-  if (server === 'apache') return base.startsWith('last_') ? 'apache-generated' : 'apache-vhost';
-  return base.startsWith('last_') ? 'nginx-generated' : 'nginx-server';
-}
-
 export function specOf(d: FactDirective): DirectiveSpec | undefined {
   return d.key ? lookupDirective(d.key) : undefined;
 }

@@ -4,7 +4,7 @@
  * Rules run in order of importance; the first finding of the worst severity is the domain's headline.
  */
 import { type WebServer, directiveName, lookupDirective } from '../passenger/catalog.js';
-import { type FileBase, contextAt } from '../passenger/placement.js';
+import { type FileBase, contextAt, fileBaseOfPath } from '../passenger/placement.js';
 import { cookieAttributesHaveSecure } from '../passenger/value-check.js';
 import {
   type DomainFacts,
@@ -15,7 +15,6 @@ import {
   describeDirective,
   describeSetting,
   numberOf,
-  roleOfFile,
   settingOf,
   specOf,
 } from './facts.js';
@@ -96,7 +95,9 @@ const secureCookieOnPlainHttp: DomainRule = (input) => {
       id: 'sticky-cookie-secure-on-http',
       severity: 'warning',
       title: 'Sticky cookie is Secure on a plain http site',
-      evidence: `${evidence}; the site is served on plain http only, where browsers drop Secure cookies, so stickiness silently does nothing.`,
+      evidence:
+        `${evidence}; the site is served on plain http only, where browsers drop Secure cookies, so ` +
+        (sticky ? 'stickiness silently does nothing.' : 'turning on sticky sessions alone will not help.'),
       fix: `Set ${attrName} "SameSite=Lax" (without Secure) in the vhost (it has no effect in .htaccess), or better, serve the site over https.`,
     });
   } else if (facts.https && !facts.httpOnly && sticky && sides(facts).length > 1) {
@@ -182,8 +183,9 @@ const misplacedDirectives: DomainRule = ({ facts }) => {
   for (const d of facts.directives) {
     const spec = specOf(d);
     if (!spec) continue;
-    const role = roleOfFile(d.file, d.server);
-    const consequence = rejection(role, d.server);
+    const file = fileBaseOfPath(d.file, d.server);
+    const inHtaccess = file.server === 'apache' && file.base === 'htaccess';
+    const consequence = rejection(file);
     if (spec.enterpriseOnly) {
       add(
         {
@@ -196,7 +198,7 @@ const misplacedDirectives: DomainRule = ({ facts }) => {
       );
       continue;
     }
-    const placement = contextAt(fileBase(role), d.blocks);
+    const placement = contextAt(file, d.blocks);
     const allowed: readonly string[] = placement.server === 'apache' ? spec.contexts.apache : spec.contexts.nginx;
     if (allowed.includes(placement.context)) continue;
     if (allowed.length === 0) {
@@ -210,7 +212,7 @@ const misplacedDirectives: DomainRule = ({ facts }) => {
         d,
       );
     } else if (spec.serverOnly) {
-      const fatal = role === 'htaccess' || d.server === 'nginx';
+      const fatal = inHtaccess || d.server === 'nginx';
       add(
         {
           id: 'server-only-directive-per-domain',
@@ -222,7 +224,7 @@ const misplacedDirectives: DomainRule = ({ facts }) => {
         },
         d,
       );
-    } else if (role === 'htaccess' && spec.key === 'passenger_sticky_sessions_cookie_attributes') {
+    } else if (inHtaccess && spec.key === 'passenger_sticky_sessions_cookie_attributes') {
       add(
         {
           id: 'cookie-attributes-in-htaccess',
@@ -247,25 +249,10 @@ const misplacedDirectives: DomainRule = ({ facts }) => {
   return [...groups.values()].map(({ finding, where }) => ({ ...finding, evidence: `${where.join('; ')}.` }));
 };
 
-function rejection(role: ReturnType<typeof roleOfFile>, server: WebServer): string {
-  if (role === 'htaccess') return 'in .htaccess Apache answers 500 to every request of the site';
-  if (server === 'apache') return "Apache's config test fails, so the next reload takes every site down";
+function rejection(file: FileBase): string {
+  if (file.server === 'apache' && file.base === 'htaccess') return 'in .htaccess Apache answers 500 to every request of the site';
+  if (file.server === 'apache') return "Apache's config test fails, so the next reload takes every site down";
   return "nginx's config test fails, so the next reload takes every site down";
-}
-
-function fileBase(role: ReturnType<typeof roleOfFile>): FileBase {
-  switch (role) {
-    case 'htaccess':
-      return { server: 'apache', base: 'htaccess' };
-    case 'apache-vhost':
-      return { server: 'apache', base: 'vhost' };
-    case 'apache-generated':
-      return { server: 'apache', base: 'server' };
-    case 'nginx-server':
-      return { server: 'nginx', base: 'server' };
-    case 'nginx-generated':
-      return { server: 'nginx', base: 'http' };
-  }
 }
 
 /** The directive's name as the domain's web server spells it, for fixes people can copy. */

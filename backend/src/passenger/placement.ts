@@ -27,6 +27,19 @@ export function baseOfDomainFile(kind: DomainFileKind): FileBase {
   }
 }
 
+/**
+ * Where a domain-level file is included, judged by its name as Plesk names them: `.htaccess`, the
+ * generated `last_*.conf` (top level = server config / http), else an admin file inside the vhost.
+ */
+export function fileBaseOfPath(path: string | undefined, server: WebServer): FileBase {
+  const name = (path ?? '').split('/').pop() ?? '';
+  if (server === 'apache') {
+    if (name === '.htaccess') return { server: 'apache', base: 'htaccess' };
+    return { server: 'apache', base: name.startsWith('last_') ? 'server' : 'vhost' };
+  }
+  return { server: 'nginx', base: name.startsWith('last_') ? 'http' : 'server' };
+}
+
 const apacheDirectorySections = new Set(['directory', 'directorymatch', 'location', 'locationmatch', 'files', 'filesmatch', 'proxy', 'proxymatch']);
 
 /** The context a directive is in, given where its file is included and the sections around it. */
