@@ -20,6 +20,7 @@ describe('Plesk extension PHP', () => {
       'plesk-ext/plib/library/Token.php',
       'plesk-ext/plib/scripts/post-install.php',
       'plesk-ext/plib/scripts/pre-uninstall.php',
+      'plesk-ext/plib/views/scripts/domain/open.phtml',
     ]);
     for (const file of files) {
       const lint = runPhp(['-l', file]);
@@ -67,11 +68,22 @@ describe('token minted by PHP, verified by the backend', () => {
   });
   after(() => rmSync(varDir, { recursive: true, force: true }));
 
-  function mint(request: Record<string, unknown>): { status: number; token?: string; stderr: string } {
+  interface Launch {
+    method: 'get' | 'post';
+    url?: string;
+    action?: string;
+    token?: string;
+    next?: string;
+  }
+
+  function mint(request: Record<string, unknown>): { status: number; token?: string; launch?: Launch; stderr: string } {
     const result = runPhp(['test/php/mint-with-stand-in.php', JSON.stringify({ ...request, world: { domains, varDir, ...(request.world as object) } })]);
     const line = result.stdout.trim();
-    const token = line.startsWith('/') ? new URL(line, 'https://panel.example').searchParams.get('token') ?? undefined : line || undefined;
-    return { status: result.status, stderr: result.stderr, ...(token ? { token } : {}) };
+    if (!line) return { status: result.status, stderr: result.stderr };
+    if (!line.startsWith('{')) return { status: result.status, stderr: result.stderr, token: line };
+    const launch = JSON.parse(line) as Launch;
+    const token = launch.method === 'get' ? new URL(launch.url!, 'https://panel.example').searchParams.get('token')! : launch.token!;
+    return { status: result.status, stderr: result.stderr, token, launch };
   }
 
   const customer = { client: { type: 'client', id: 7, login: 'alice', domainIds: [1, 3] } };
@@ -97,6 +109,21 @@ describe('token minted by PHP, verified by the backend', () => {
     );
     expect(reseller).to.include({ role: 'reseller', open: 'healthy.demo.test' });
     expect(reseller.domains).to.deep.equal(['healthy.demo.test']);
+  });
+
+  it('redirects with the token in the URL, and posts it when a long domain list would overflow the URL', () => {
+    const short = mint({ world: customer, action: 'domain', siteId: 1 }).launch!;
+    expect(short.method).to.equal('get');
+    expect(short.url).to.match(/^\/modules\/passenger-panel\/panel\/auth\/plesk\?token=pp1\.[\w-]+\.[\w-]+&next=%2Fdomains%2Fmulti\.demo\.test$/);
+
+    const many: Record<number, string> = {};
+    for (let id = 1; id <= 400; id++) many[id] = `customer-site-${id}.example`;
+    const reseller = { client: { type: 'reseller', id: 3, login: 'bigreseller', domainIds: Object.keys(many).map(Number) }, domains: many };
+    const minted = mint({ world: reseller, action: 'domain', siteId: 7 });
+    expect(minted.launch).to.include({ method: 'post', action: '/modules/passenger-panel/panel/auth/plesk', next: '/domains/customer-site-7.example' });
+    const claims = verifyToken(minted.token!, parseTokenSecret(secretHex));
+    expect(claims.domains).to.have.length(400);
+    expect(claims.open).to.equal('customer-site-7.example');
   });
 
   it('PHP refuses to mint for a domain Plesk denies, and for a non-admin asking for the overview', () => {

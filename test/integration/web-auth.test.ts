@@ -199,6 +199,24 @@ describe('web auth, Plesk mode', function () {
     expect((await new Browser(origin, basePath).get(`/auth/plesk?token=${token({ role: 'customer', domains: '*' as never })}`)).status).to.equal(401);
   });
 
+  it('takes a long token in a POST body without a CSRF token, once', async () => {
+    const domains = Array.from({ length: 400 }, (_, i) => `customer-site-${i}.example`);
+    const long = token({ sub: 'bigreseller', role: 'reseller', domains, open: 'customer-site-7.example' });
+    expect(long.length, 'longer than the panel nginx takes in a request line').to.be.greaterThan(8 * 1024);
+    const browser = new Browser(origin, basePath);
+    const res = await browser.post('/auth/plesk', { token: long, next: '/domains/customer-site-7.example' });
+    expect(res.status).to.equal(303);
+    expect((await browser.get(res.headers.get('location')!)).status).to.equal(200);
+    expect((await browser.get('/domains/multi.demo.test')).status).to.equal(403);
+    expect((await new Browser(origin, basePath).post('/auth/plesk', { token: long })).status, 'replayed').to.equal(401);
+  });
+
+  it('keeps ordinary forms small (64 KiB)', async () => {
+    const browser = await loggedIn();
+    const csrf = await browser.csrfFrom('/');
+    expect((await browser.post('/logout', { _csrf: csrf, filler: 'x'.repeat(70_000) })).status).to.equal(413);
+  });
+
   it('marks the cookie Secure when the panel nginx on loopback says the request came over https', async () => {
     const res = await fetch(`${origin}/auth/plesk?token=${token()}&next=/`, { redirect: 'manual', headers: { 'x-forwarded-proto': 'https' } });
     expect(res.status).to.equal(303);

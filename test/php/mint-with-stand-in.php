@@ -2,7 +2,7 @@
 /**
  * Runs the extension's real token code (plesk-ext/plib/library) against the pm_ stand-in.
  * argv[1]: JSON {"world": {...}, "action": "admin"|"domain"|"raw", "siteId"?: int, raw: user/role/domains/open/lifetime/now}
- * Prints the same-origin launch URL on success; on refusal prints the message to stderr and exits 3.
+ * Prints the launch (JSON: method get + url, or method post + action/token/next) on success; on refusal prints the message to stderr and exits 3.
  */
 require __DIR__ . '/pm-stand-in.php';
 
@@ -28,7 +28,7 @@ try {
     $claims = $request['action'] === 'admin'
         ? Modules_PassengerPanel_Access::forAdmin()
         : Modules_PassengerPanel_Access::forDomain($request['siteId']);
-    echo Modules_PassengerPanel_Launch::urlFor($claims), "\n";
+    echo json_encode(Modules_PassengerPanel_Launch::forClaims($claims), JSON_UNESCAPED_SLASHES), "\n";
 } catch (pm_Exception $e) {
     fwrite(STDERR, $e->getMessage() . "\n");
     exit(3);

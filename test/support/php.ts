@@ -21,14 +21,14 @@ export function runPhp(args: string[], options: { cwd?: string } = {}): { stdout
   return { stdout: result.stdout, stderr: result.stderr, status: result.status ?? -1 };
 }
 
-/** Every *.php file below dir, relative to the repo root. */
+/** Every *.php and *.phtml file below dir, relative to the repo root. */
 export function phpFilesUnder(dir: string): string[] {
   const found: string[] = [];
   const walk = (d: string): void => {
     for (const name of readdirSync(d)) {
       const path = join(d, name);
       if (statSync(path).isDirectory()) walk(path);
-      else if (name.endsWith('.php')) found.push(relative(repoRoot, path));
+      else if (name.endsWith('.php') || name.endsWith('.phtml')) found.push(relative(repoRoot, path));
     }
   };
   walk(join(repoRoot, dir));

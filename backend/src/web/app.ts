@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { PanelError, errorMessage } from '../errors.js';
-import { authRoutes, loadSession, requireCsrf, requireUser, type AuthConfig, type PanelMode } from './auth.js';
+import { authRoutes, loadSession, PLESK_AUTH_PATH, requireCsrf, requireUser, type AuthConfig, type PanelMode } from './auth.js';
 import { AuthError } from './errors.js';
 import { sessionOf, userOf, wantsJson } from './http-context.js';
 import { LoginLinks } from './login-links.js';
@@ -99,9 +99,12 @@ export async function startPanel(options: StartPanelOptions): Promise<RunningPan
   app.use(securityHeaders());
   app.use('/static', express.static(`${views.viewsDir}/static`, { maxAge: '1h', index: false }));
   app.use(loadSession(auth));
-  app.use(express.urlencoded({ extended: false, limit: '64kb' }));
-  app.use(express.json({ limit: '256kb' }));
-  app.use(requireCsrf());
+  // The Plesk token exchange parses its own (larger) body; every other form stays small.
+  const unlessPleskAuth = (middleware: express.RequestHandler): express.RequestHandler => (req, res, next) =>
+    req.path === PLESK_AUTH_PATH ? next() : middleware(req, res, next);
+  app.use(unlessPleskAuth(express.urlencoded({ extended: false, limit: '64kb' })));
+  app.use(unlessPleskAuth(express.json({ limit: '256kb' })));
+  app.use(requireCsrf(options.mode === 'plesk' ? [PLESK_AUTH_PATH] : []));
   app.use(authRoutes(auth));
   app.get('/logged-out', (_req, res) => {
     res.send(views.render('message', layoutFor(res, basePath, 'Logged out'), { heading: 'You are logged out', text: 'Open Passenger Panel again from Plesk to continue.' }));
@@ -150,7 +153,7 @@ export async function startPanel(options: StartPanelOptions): Promise<RunningPan
   });
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const status = err instanceof AuthError ? err.status : err instanceof PanelError ? (err.code === 'inventory_unavailable' ? 503 : 400) : 500;
+    const status = err instanceof AuthError ? err.status : err instanceof PanelError ? (err.code === 'inventory_unavailable' ? 503 : 400) : clientErrorStatus(err) ?? 500;
     if (status === 500) log.error(`${req.method} ${req.path} failed`, err);
     const text = status === 500 ? 'Something went wrong inside the panel; the log has the details.' : errorMessage(err);
     const code = err instanceof PanelError ? err.code : 'internal';
@@ -181,6 +184,12 @@ export async function startPanel(options: StartPanelOptions): Promise<RunningPan
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Errors from express' own parsers (too large, bad JSON) carry a 4xx status and a message safe to show. */
+function clientErrorStatus(err: unknown): number | undefined {
+  const status = (err as { status?: unknown } | null)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
 }
 
 function layoutFor(res: Response, basePath: string, title: string, nav?: string): LayoutData {

@@ -12,6 +12,9 @@ import type { ViewRenderer } from './views.js';
 
 export const SESSION_COOKIE = 'pp_session';
 
+/** Where the extension sends users with their token (GET query or POST body). */
+export const PLESK_AUTH_PATH = '/auth/plesk';
+
 export type PanelMode = 'standalone' | 'plesk';
 
 export interface AuthConfig {
@@ -55,9 +58,9 @@ export function writeSessionCookie(config: AuthConfig, req: Request, res: Respon
  * Every state change must carry the session's CSRF token (form field `_csrf` or header `x-csrf-token`).
  * SameSite=Lax already stops most cross-site posts; the token also covers same-site attackers.
  */
-export function requireCsrf() {
+export function requireCsrf(exemptPaths: readonly string[] = []) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (SAFE_METHODS.has(req.method)) return next();
+    if (SAFE_METHODS.has(req.method) || exemptPaths.includes(req.path)) return next();
     const session = sessionOf(res);
     const body = req.body as Record<string, unknown> | undefined;
     const given = req.get('x-csrf-token') ?? (typeof body?._csrf === 'string' ? body._csrf : undefined);
@@ -110,14 +113,21 @@ export function authRoutes(config: AuthConfig): Router {
   if (config.mode === 'plesk') {
     if (!config.tokenSecret) throw new AuthError('secret_missing', 'Plesk mode needs the token secret.', { hint: 'pass --token-secret-file' });
     const secret = config.tokenSecret;
-    router.get('/auth/plesk', (req, res, next) => {
+    // GET carries the token in the query (the usual redirect); POST in the body, for resellers whose
+    // domain list makes the URL too long. The token itself is the credential, so no CSRF token is asked.
+    const exchange = (req: Request, res: Response, next: NextFunction, token: unknown, nextPath: unknown): void => {
       try {
-        const claims = verifyToken(String(req.query.token ?? ''), secret);
+        const claims = verifyToken(typeof token === 'string' ? token : '', secret);
         if (!usedTokens.claim(claims)) throw new AuthError('token_replayed', 'This Plesk link was already used; open the panel again from Plesk.');
-        startSession(req, res, userFromClaims(claims), String(req.query.next ?? '/'));
+        startSession(req, res, userFromClaims(claims), typeof nextPath === 'string' ? nextPath : '/');
       } catch (err) {
         next(err);
       }
+    };
+    router.get(PLESK_AUTH_PATH, (req, res, next) => exchange(req, res, next, req.query.token, req.query.next));
+    router.post(PLESK_AUTH_PATH, express.urlencoded({ extended: false, limit: '700kb' }), (req, res, next) => {
+      const body = req.body as Record<string, unknown>;
+      exchange(req, res, next, body.token, body.next);
     });
     return router;
   }

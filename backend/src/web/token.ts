@@ -13,6 +13,9 @@ export const TOKEN_PREFIX = 'pp1';
 /** Longest life a token may claim. It only carries the user from Plesk to the panel once, so minutes are plenty. */
 export const MAX_TOKEN_LIFETIME_SECONDS = 300;
 
+/** A reseller's token lists every domain; 600k characters covers some 20,000 names. */
+export const MAX_TOKEN_LENGTH = 600_000;
+
 /** Clock difference between the PHP host and the backend we tolerate on `iat`. */
 const CLOCK_SKEW_SECONDS = 30;
 
@@ -97,7 +100,7 @@ export function mintToken(secret: Buffer, claims: TokenClaims): string {
  * Every refusal is an AuthError with a code the tests and logs can tell apart; the token itself is never echoed.
  */
 export function verifyToken(token: string, secret: Buffer, nowSeconds = Math.floor(Date.now() / 1000)): TokenClaims {
-  if (token.length > 64_000) throw new AuthError('token_malformed', 'The Plesk token is too long.');
+  if (token.length > MAX_TOKEN_LENGTH) throw new AuthError('token_malformed', 'The Plesk token is too long.');
   const parts = token.split('.');
   if (parts.length !== 3 || parts[0] !== TOKEN_PREFIX || !parts[1] || !parts[2]) {
     throw new AuthError('token_malformed', 'The Plesk token is not in the expected form.', {

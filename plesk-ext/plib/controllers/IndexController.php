@@ -6,7 +6,8 @@ class IndexController extends pm_Controller_Action
 
     public function indexAction()
     {
-        $url = Modules_PassengerPanel_Launch::urlFor(Modules_PassengerPanel_Access::forAdmin());
-        $this->redirect($url, ['prependBase' => false]);
+        // An admin token holds '*' instead of a domain list, so it always fits in a redirect.
+        $launch = Modules_PassengerPanel_Launch::forClaims(Modules_PassengerPanel_Access::forAdmin());
+        $this->redirect($launch['url'], ['prependBase' => false]);
     }
 }
