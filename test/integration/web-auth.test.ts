@@ -119,6 +119,19 @@ describe('web auth, standalone mode', function () {
     expect(missingCsrf.status).to.equal(403);
   });
 
+  it('refuses password guessing after ten failures from one address, even with the right password', async () => {
+    const guesser = await startPanel({ services: {}, mode: 'standalone', port: 0, passwordHash: await hashPassword(password), log: quiet });
+    try {
+      const browser = new Browser(guesser.url);
+      const csrf = await browser.csrfFrom('/login');
+      for (let i = 0; i < 10; i++) expect((await browser.post('/login', { _csrf: csrf, password: `guess ${i}`, next: '/' })).status).to.equal(303);
+      expect((await browser.post('/login', { _csrf: csrf, password, next: '/' })).status).to.equal(429);
+      expect((await browser.get(guesser.loginUrl!)).status, 'the console link still works').to.equal(303);
+    } finally {
+      await guesser.close();
+    }
+  });
+
   it('serves the stylesheet and script the pages reference', async () => {
     for (const path of ['/static/panel.css', '/static/panel.js']) expect((await fetch(`${panel.url}${path}`)).status, path).to.equal(200);
   });

@@ -3,6 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { AuthError } from './errors.js';
 import { safeNextPath, sessionOf, setSession, wantsJson } from './http-context.js';
 import type { LoginLinks } from './login-links.js';
+import { LoginThrottle } from './login-throttle.js';
 import { verifyPassword } from './password.js';
 import type { Session, SessionStore } from './sessions.js';
 import { readCookie } from './sessions.js';
@@ -150,13 +151,22 @@ export function authRoutes(config: AuthConfig): Router {
     );
   });
 
+  const throttle = new LoginThrottle();
   router.post('/login', (req, res, next) => {
     const body = req.body as Record<string, unknown>;
     const nextPath = safeNextPath(body.next);
+    const address = req.ip ?? 'unknown';
     if (!config.passwordHash) return next(new AuthError('password_disabled', 'Password login is not set up; use the login link printed in the console.'));
+    if (throttle.isBlocked(address)) {
+      return next(new AuthError('login_throttled', 'Too many wrong passwords from this address; wait ten minutes or use the login link printed in the console.', { status: 429 }));
+    }
     verifyPassword(typeof body.password === 'string' ? body.password : '', config.passwordHash).then(
       (ok) => {
-        if (!ok) return res.redirect(303, `${config.basePath}/login?failed=1&next=${encodeURIComponent(nextPath)}`);
+        if (!ok) {
+          throttle.recordFailure(address);
+          return res.redirect(303, `${config.basePath}/login?failed=1&next=${encodeURIComponent(nextPath)}`);
+        }
+        throttle.recordSuccess(address);
         startSession(req, res, { name: 'admin', role: 'admin', domains: '*', via: 'password' }, nextPath);
       },
       next,
