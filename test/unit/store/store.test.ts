@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { createStore, migrate, openDatabase, StoreError, type Store } from '../../../backend/src/store/index.js';
 import { migrations } from '../../../backend/src/store/migrations.js';
+import { stepEvent } from '../../../backend/src/events.js';
 
 describe('store', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pp-store-'));
@@ -68,6 +69,41 @@ describe('store', () => {
       expect(() => store.servers.upsert({ ...server, name: 'nopin', hostKeyFingerprint: undefined }, 'store')).to.throw(/CHECK constraint/);
       expect(store.servers.remove('web1')).to.equal(true);
       expect(store.servers.remove('web1')).to.equal(false);
+    });
+
+    it('journal: change with plan, checkpoint, events in order, newest-first listing', () => {
+      const { journal } = store;
+      const change = journal.createChange({ server: 's', domain: 'a.test', actor: 'admin', kind: 'apply', request: { profile: 'socketio-safe' } });
+      expect(change).to.include({ status: 'planned', domain: 'a.test', plan: undefined });
+      const checkpoint = journal.saveCheckpoint({
+        server: 's',
+        domain: 'a.test',
+        reason: 'apply socketio-safe',
+        files: [{ path: '/x/vhost.conf', existed: true, content: 'A\r\nB', sha256: 'abc', mode: '644' }, { path: '/x/.htaccess', existed: false, content: null, sha256: null }],
+      });
+      const updated = journal.updateChange(change.id, { plan: { steps: 2 }, diff: '--- a\n+++ b\n', checkpointId: checkpoint.id, status: 'verified', verdict: 'safe', endedAt: '2026-01-01T00:00:00.000Z' });
+      expect(updated).to.deep.include({ plan: { steps: 2 }, checkpointId: checkpoint.id, status: 'verified', verdict: 'safe' });
+      expect(journal.updateChange(change.id, { verdict: null }).verdict).to.equal(undefined);
+      expect(journal.getCheckpoint(checkpoint.id)).to.deep.include({ reason: 'apply socketio-safe', domain: 'a.test' });
+      expect(journal.getCheckpoint(checkpoint.id)?.files[0]?.content).to.equal('A\r\nB');
+      expect(journal.listCheckpoints('s', 'a.test').map((c) => c.id)).to.deep.equal([checkpoint.id]);
+
+      const seen: string[] = [];
+      const sink = journal.sinkFor({ changeId: change.id }, (e) => seen.push(e.step));
+      sink(stepEvent('write', 'start', 'writing', { domain: 'a.test', data: { files: 2 } }));
+      sink(stepEvent('write', 'ok', 'written'));
+      const events = journal.events({ changeId: change.id });
+      expect(events.map((e) => `${e.step}:${e.status}`)).to.deep.equal(['write:start', 'write:ok']);
+      expect(events[0]).to.deep.include({ domain: 'a.test', data: { files: 2 }, changeId: change.id });
+      expect(events[1]).to.not.have.property('domain');
+      expect(seen).to.deep.equal(['write', 'write']);
+
+      const second = journal.createChange({ server: 's', domain: 'a.test', actor: 'admin', kind: 'rollback', request: {} });
+      expect(journal.listChanges({ domain: 'a.test' }).map((c) => c.id)).to.deep.equal([second.id, change.id]);
+      expect(journal.listChanges({ server: 'other' })).to.deep.equal([]);
+      expect(() => journal.addEvent({}, stepEvent('x', 'info', 'x'))).to.throw(/change id or a job id/);
+      expect(() => journal.updateChange('nope', { status: 'failed' })).to.throw(/no change/);
+      expect(() => journal.addEvent({ changeId: 'nope' }, stepEvent('x', 'info', 'x'))).to.throw(/FOREIGN KEY/);
     });
 
     it('jobs: per-domain state, and running jobs become interrupted on restart', () => {
