@@ -1,11 +1,12 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthError } from '../../backend/src/web/errors.js';
 import { assertTokenAllowsDomain, parseTokenSecret, readTokenSecret, verifyToken, type TokenClaims } from '../../backend/src/web/token.js';
-import { phpFilesUnder, runPhp } from '../support/php.js';
+import { phpFilesUnder, repoRoot, runPhp } from '../support/php.js';
 
 // The extension's PHP runs here under php-cli with test/php/pm-stand-in.php in place of Plesk's pm_ classes.
 
@@ -26,6 +27,26 @@ describe('Plesk extension PHP', () => {
       const lint = runPhp(['-l', file]);
       expect(lint.status, `${file}: ${lint.stdout}${lint.stderr}`).to.equal(0);
     }
+  });
+});
+
+describe('root helper sbin/passenger-panel-service', () => {
+  it('is valid sh and uses the same fixed paths as Config.php and the nginx include', () => {
+    const script = 'plesk-ext/sbin/passenger-panel-service';
+    const syntax = spawnSync('sh', ['-n', script], { cwd: repoRoot, encoding: 'utf8' });
+    expect(syntax.status, syntax.stderr).to.equal(0);
+    const text = readFileSync(join(repoRoot, script), 'utf8');
+    const config = readFileSync(join(repoRoot, 'plesk-ext/plib/library/Config.php'), 'utf8');
+    const backendDir = /BACKEND_DIR = '([^']+)'/.exec(config)?.[1];
+    expect(text).to.include(`backend_dir=${backendDir}\n`);
+    expect(text).to.include('module_dir=/usr/local/psa/admin/plib/modules/passenger-panel\n');
+    expect(text).to.include('var_dir=/usr/local/psa/var/modules/passenger-panel\n');
+    expect(text).to.include('unit_name=passenger-panel.service\n');
+    // no caller-supplied values: only the action word is read from the arguments
+    expect(text.match(/\$[2-9@*]/g)).to.equal(null);
+    const usage = spawnSync('sh', [script], { cwd: repoRoot, encoding: 'utf8' });
+    expect(usage.status).to.equal(2);
+    expect(usage.stderr).to.include('usage: passenger-panel-service install|uninstall|status|restart');
   });
 });
 

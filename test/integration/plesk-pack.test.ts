@@ -48,7 +48,7 @@ describe('npm run pack:plesk', function () {
     expect(entries.some((e) => e.name.startsWith('test/') || e.name.includes('stand-in'))).to.equal(false);
   });
 
-  it('keeps the sbin helper executable and ships the backend bundle post-install.php expects', () => {
+  it('keeps the sbin helper executable and ships the backend bundle the helper installs', () => {
     expect(entry('sbin/passenger-panel-service').mode & 0o111).to.not.equal(0);
     entry('plib/backend/dist/backend/src/main.js');
     entry('plib/backend/dist/backend/src/web/app.js');

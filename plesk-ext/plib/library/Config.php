@@ -11,15 +11,10 @@ class Modules_PassengerPanel_Config
     /** Path below the panel origin that nginx sends to the backend (prefix stripped). */
     const PROXY_PATH = '/modules/passenger-panel/panel';
 
-    /** Where post-install copies the backend bundle and where the systemd unit runs it from. */
+    /** Where sbin/passenger-panel-service copies the backend bundle and the systemd unit runs it from (same path there). */
     const BACKEND_DIR = '/opt/passenger-panel';
 
     const SERVICE_NAME = 'passenger-panel.service';
-
-    const UNIT_PATH = '/etc/systemd/system/passenger-panel.service';
-
-    /** The panel's own nginx (sw-cp-server) reads extra server-level snippets from here. */
-    const PANEL_NGINX_INCLUDE = '/etc/sw-cp-server/conf.d/passenger-panel.inc';
 
     /** Tokens only carry the user from Plesk to the backend once; the backend refuses anything over 300 s. */
     const TOKEN_LIFETIME_SECONDS = 60;

@@ -1,23 +1,11 @@
 <?php
 /**
- * Root-side installation steps shared by post-install.php, pre-uninstall.php and sbin/.
- * Every command is an argument list quoted here, never a string built from input.
+ * The unprivileged half of installing: the token secret and the rendered service unit, both in the
+ * extension's var directory. The root half (copying the backend, systemd, the panel nginx include)
+ * is sbin/passenger-panel-service, which post-install.php runs through pm_ApiCli::callSbin.
  */
 class Modules_PassengerPanel_Installer
 {
-    /** Runs argv; throws with the output when it fails and $mayFail is false. */
-    public static function run(array $argv, $mayFail = false)
-    {
-        $command = implode(' ', array_map('escapeshellarg', $argv)) . ' 2>&1';
-        $output = [];
-        $code = 0;
-        exec($command, $output, $code);
-        if ($code !== 0 && !$mayFail) {
-            throw new RuntimeException(sprintf("`%s` failed (%d):\n%s", implode(' ', $argv), $code, implode("\n", $output)));
-        }
-        return $code;
-    }
-
     /** Creates the HMAC secret once (0600, owned by the panel user); an existing valid secret is kept across upgrades. */
     public static function ensureSecret($path, $owner)
     {
@@ -40,7 +28,8 @@ class Modules_PassengerPanel_Installer
             umask($old);
         }
         chmod($tmp, 0600);
-        if ($owner !== null && function_exists('posix_getpwnam') && posix_getpwnam($owner) !== false) {
+        // Only root can give the file away; the panel user then reads it to mint tokens, root's backend reads it anyway.
+        if ($owner !== null && function_exists('posix_geteuid') && posix_geteuid() === 0 && posix_getpwnam($owner) !== false) {
             chown($tmp, $owner);
         }
         if (!rename($tmp, $path)) {
@@ -70,15 +59,6 @@ class Modules_PassengerPanel_Installer
             throw new RuntimeException('No Node.js >= 20 found: install it from Plesk > Extensions > Node.js, then reinstall Passenger Panel.');
         }
         return $onPath;
-    }
-
-    public static function copyTree($from, $to)
-    {
-        if (!is_dir($from)) {
-            throw new RuntimeException("The backend bundle $from is missing from the extension package.");
-        }
-        self::run(['mkdir', '-p', $to]);
-        self::run(['cp', '-a', rtrim($from, '/') . '/.', $to]);
     }
 
     public static function renderUnit($template, array $values)

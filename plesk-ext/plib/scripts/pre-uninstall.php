@@ -1,23 +1,15 @@
 <?php
-// Runs as root before Plesk removes the extension: stop and remove what post-install.php added.
-// Each step may fail on a half-installed system; uninstalling must still go through.
+// Before Plesk removes the extension: the root helper stops and removes the service and the panel
+// nginx include. Uninstalling must go through even on a half-installed system, so failures only warn.
 pm_Context::init('passenger-panel');
 
 $plib = rtrim(pm_Context::getPlibDir(), '/');
 require_once $plib . '/library/Config.php';
-require_once $plib . '/library/Installer.php';
 
-use Modules_PassengerPanel_Config as Config;
-use Modules_PassengerPanel_Installer as Installer;
-
-Installer::run(['systemctl', 'disable', '--now', Config::SERVICE_NAME], true);
-@unlink(Config::UNIT_PATH);
-Installer::run(['systemctl', 'daemon-reload'], true);
-
-if (@unlink(Config::PANEL_NGINX_INCLUDE)) {
-    Installer::run(['systemctl', 'reload', 'sw-cp-server'], true);
+try {
+    pm_ApiCli::callSbin('passenger-panel-service', ['uninstall']);
+} catch (Exception $e) {
+    fwrite(STDERR, 'Passenger Panel: cleanup was incomplete: ' . $e->getMessage() . "\n");
 }
-// The backend's data (journal, checkpoints) stays in BACKEND_DIR/data for a reinstall; the code goes.
-Installer::run(['rm', '-rf', Config::BACKEND_DIR . '/dist', Config::BACKEND_DIR . '/node_modules'], true);
-@unlink(Config::secretPath());
+@unlink(Modules_PassengerPanel_Config::secretPath());
 exit(0);
