@@ -1,5 +1,7 @@
 import type { Command } from './command.js';
 import { serversCommand } from './servers.js';
+import { serveCommand } from './serve.js';
+import { hashPasswordCommand } from './hash-password.js';
 
 /**
  * Every CLI command, in the order `help` lists them. To add one: write it in its own file
@@ -7,6 +9,8 @@ import { serversCommand } from './servers.js';
  */
 export const commands: Command[] = [
   serversCommand,
+  serveCommand,
+  hashPasswordCommand,
 ];
 
 export function findCommand(name: string): Command | undefined {
