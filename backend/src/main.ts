@@ -12,6 +12,8 @@ import { runCli } from './cli/run.js';
 import { EMPTY_CONFIG, loadConfigFile, panelPaths, readDemoServer, ServerRegistry, type LoadedConfig, type PanelPaths } from './config/index.js';
 import { createStore, DATABASE_FILE, openDatabase, type Database, type Store } from './store/index.js';
 import { SessionPool } from './ssh/pool.js';
+import { diagnoseServer, type ServerDiagnosis } from './diagnose/diagnose.js';
+import { InventoryService } from './plesk/inventory-service.js';
 
 export interface ServiceOptions {
   /** Config file; default $PASSENGER_PANEL_CONFIG; none means no configured servers. */
@@ -39,6 +41,8 @@ export interface Services {
   store: Store;
   servers: ServerRegistry;
   pool: SessionPool;
+  /** Whole-server reads (one SSH exec each) with their diagnosis; the last read per server is cached. */
+  inventory: InventoryService<ServerDiagnosis>;
   /** Closes SSH sessions and the database. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -77,6 +81,7 @@ export async function createServices(options: ServiceOptions = {}): Promise<Serv
       maxChannels: config.ssh.maxChannelsPerServer,
       logger,
     });
+    const inventory = new InventoryService(pool, { analyse: (inv) => diagnoseServer(inv) });
     logger.debug({ config: paths.configPath ?? null, dataDir: paths.dataDir, servers: servers.list().map((s) => s.name) }, 'services ready');
     return {
       paths,
@@ -86,6 +91,7 @@ export async function createServices(options: ServiceOptions = {}): Promise<Serv
       store,
       servers,
       pool,
+      inventory,
       async close() {
         if (closed) return;
         closed = true;

@@ -1,5 +1,6 @@
 import type { Command } from './command.js';
 import { serversCommand } from './servers.js';
+import { inventoryCommand, showCommand } from './inventory.js';
 import { serveCommand } from './serve.js';
 import { hashPasswordCommand } from './hash-password.js';
 
@@ -9,6 +10,8 @@ import { hashPasswordCommand } from './hash-password.js';
  */
 export const commands: Command[] = [
   serversCommand,
+  inventoryCommand,
+  showCommand,
   serveCommand,
   hashPasswordCommand,
 ];

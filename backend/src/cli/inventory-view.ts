@@ -2,21 +2,33 @@
  * What `inventory` and `show` print: a table readable at 100 columns, and the stable `--json` shapes
  * documented in README.md ("Inventory JSON"). Pure functions of an inventory plus its diagnosis.
  */
+import type { ServerDiagnosis } from '../diagnose/diagnose.js';
 import type { Finding, Verdict } from '../diagnose/findings.js';
 import type { DomainInventory, ProcessInfo, ResolvedSetting, ServerInventory } from '../plesk/inventory.js';
 import { CATALOG, directiveName } from '../passenger/catalog.js';
+import { type Column, formatTable } from './output.js';
 
 /** The diagnosis of one domain, as the CLI needs it. */
-export interface DomainDiagnosis {
+export interface DomainVerdict {
   verdict: Verdict;
   findings: Finding[];
 }
 
 export interface DiagnosedServer {
   inventory: ServerInventory;
-  diagnosis: (domain: string) => DomainDiagnosis;
+  diagnosis: (domain: string) => DomainVerdict;
   /** One line per server, e.g. "5 domains: 2 safe, 2 at risk, 1 broken". */
   summary: string;
+}
+
+/** Pairs an inventory with its diagnosis for the views (a domain diagnose did not cover counts as safe, no findings). */
+export function diagnosedServer(inventory: ServerInventory, diagnosis: ServerDiagnosis): DiagnosedServer {
+  const byName = new Map(diagnosis.domains.map((d) => [d.domain, d]));
+  return {
+    inventory,
+    diagnosis: (name) => byName.get(name) ?? { verdict: 'safe', findings: [] },
+    summary: diagnosis.summary,
+  };
 }
 
 const VERDICT_LABEL: Record<Verdict, string> = { safe: 'safe', 'at-risk': 'at risk', broken: 'broken' };
@@ -33,37 +45,44 @@ function mainFinding(findings: readonly Finding[]): Finding | undefined {
 
 // ---------------------------------------------------------------------------------------- text
 
+/** Remote text (domain names, file contents, messages) never moves the cursor or breaks a line. */
+function clean(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+}
+
 /** `inventory`: one block per server, one line per domain, never wider than `width`. */
 export function renderInventoryTable(servers: readonly DiagnosedServer[], width = 100): string {
   const out: string[] = [];
-  const domainW = 32;
-  const verdictW = 8;
-  const procW = 5;
-  const findingW = Math.max(20, width - domainW - verdictW - procW - 3);
   for (const s of servers) {
     const inv = s.inventory;
     const passenger = inv.passengerVersion ? `Passenger ${inv.passengerVersion}` : 'Passenger version unknown';
     const web = [inv.webServer.apache ? 'Apache' : '', inv.webServer.nginx ? 'nginx' : ''].filter(Boolean).join(' + ') || 'no Passenger';
-    out.push(fit(`${inv.server}: ${s.summary} · ${passenger} in ${web} · read ${inv.readAt} in ${inv.read.ms} ms, ${inv.read.execs} SSH exec${inv.read.execs === 1 ? '' : 's'}`, width).trimEnd());
-    out.push(`${fit('DOMAIN', domainW)} ${fit('VERDICT', verdictW)} ${fit('PROCS', procW)} MAIN FINDING`);
-    for (const d of inv.domains) {
-      const diag = s.diagnosis(d.name);
-      const main = mainFinding(diag.findings);
-      const procs = d.appRoot === '' ? '-' : String(d.processes.length);
-      out.push(
-        `${fit(d.name, domainW)} ${fit(VERDICT_LABEL[diag.verdict], verdictW)} ${fit(procs, procW)} ${fit(main ? main.title : '-', findingW)}`.trimEnd(),
-      );
-    }
-    for (const w of inv.read.warnings) out.push(fit(`warning: ${w}`, width).trimEnd());
+    const execs = `${inv.read.execs} SSH exec${inv.read.execs === 1 ? '' : 's'}`;
+    out.push(fit(clean(`${inv.server}: ${s.summary}`), width).trimEnd());
+    out.push(fit(`  ${passenger} in ${web}; read ${inv.readAt} in ${inv.read.ms} ms with ${execs}`, width).trimEnd());
+    const columns: Column<DomainInventory>[] = [
+      { header: 'DOMAIN', value: (d) => d.name, minWidth: 20 },
+      { header: 'VERDICT', value: (d) => VERDICT_LABEL[s.diagnosis(d.name).verdict], minWidth: 7 },
+      { header: 'PROCS', value: (d) => (d.appRoot === '' ? '-' : String(d.processes.length)), align: 'right', minWidth: 5 },
+      { header: 'MAIN FINDING', value: (d) => mainFinding(s.diagnosis(d.name).findings)?.title ?? '-', minWidth: 20 },
+    ];
+    out.push(formatTable(columns, inv.domains, width).trimEnd());
+    for (const w of inv.read.warnings) out.push(fit(clean(`warning: ${w}`), width).trimEnd());
     out.push('');
   }
   return out.join('\n');
 }
 
-function describeSource(s: ResolvedSetting): string {
+const NAME_W = 46;
+const VALUE_W = 22;
+
+/** `domain vhost_ssl.conf:2` for the domain's own files (listed in full under Files), full paths otherwise. */
+function describeSource(s: ResolvedSetting, domain?: DomainInventory): string {
   if (s.source === 'default') return 'default';
-  const where = s.file ? `${s.file}${s.line !== undefined ? `:${s.line}` : ''}` : '';
-  return where ? `${s.source} ${where}` : s.source;
+  if (!s.file) return s.source;
+  const own = domain && (s.file.startsWith(`/var/www/vhosts/system/${domain.name}/conf/`) || domain.files.some((f) => f.path === s.file));
+  const file = own ? s.file.slice(s.file.lastIndexOf('/') + 1) : s.file;
+  return `${s.source} ${file}${s.line !== undefined ? `:${s.line}` : ''}`;
 }
 
 function valueText(v: ResolvedSetting['value']): string {
@@ -93,21 +112,30 @@ export function renderDomain(server: DiagnosedServer, domain: DomainInventory, w
   out.push(`  Passenger in  ${domain.mode === 'apache' ? 'Apache' : 'nginx'}${domain.mode === 'apache' ? `; .htaccess overrides ${domain.htaccessOverrides ? 'allowed' : 'not allowed'}` : ''}`);
   out.push(`  Socket.IO     ${domain.socketIoPath}`);
   out.push('');
-  out.push('Settings (effective value, where it comes from):');
-  const nameW = 46;
-  const valueW = 22;
+  out.push(`Settings (effective value, where it comes from${domain.https ? '; the https virtual host, http below when it differs' : ''}):`);
+  const settingLine = (label: string, s: ResolvedSetting): string[] => {
+    const head = `  ${label.padEnd(NAME_W)} ${valueText(s.value)}`;
+    const source = describeSource(s, domain);
+    // Source on the same line when it fits, else on its own line, so nothing is cut.
+    if (head.length + 3 + source.length <= width) return [`${head}${' '.repeat(Math.max(2, NAME_W + VALUE_W + 4 - head.length))}${source}`.slice(0, width)];
+    return [head.length > width ? `${head.slice(0, width - 1)}…` : head, `      from ${source}`];
+  };
   for (const spec of CATALOG) {
     const s = domain.effective[spec.key];
     if (!s) continue;
-    if (spec.enterpriseOnly && s.source === 'default') continue;
-    const name = directiveName(spec, domain.mode);
-    const line = `  ${fit(name, nameW)} ${fit(valueText(s.value), valueW)} ${describeSource(s)}`;
-    out.push(line.length > width ? `${line.slice(0, width - 1)}…` : line);
+    // Enterprise-only directives and those this web server does not know are shown only when something sets them.
+    const exists = domain.mode === 'apache' ? spec.contexts.apache.length > 0 : spec.contexts.nginx.length > 0;
+    if ((spec.enterpriseOnly || !exists) && s.source === 'default') continue;
+    out.push(...settingLine(directiveName(spec, domain.mode), s));
     const http = domain.effectiveHttp[spec.key];
-    if (domain.https && http && (http.value !== s.value || http.source !== s.source)) {
-      out.push(`  ${fit('  (plain http virtual host)', nameW)} ${fit(valueText(http.value), valueW)} ${describeSource(http)}`.slice(0, width));
+    const generated = (x: ResolvedSetting) => /\/last_(httpd|nginx)\.conf$/.test(x.file ?? '');
+    if (domain.https && http && (http.value !== s.value || http.source !== s.source || (http.file !== s.file && !(generated(http) && generated(s))))) {
+      out.push(...settingLine('  (http virtual host)', http));
     }
   }
+  out.push('');
+  out.push('Files:');
+  for (const f of domain.files) out.push(`  ${f.kind.padEnd(12)} ${f.exists ? f.path : `${f.path} (none)`}`);
   out.push('');
   out.push(`Processes (${domain.processes.length}):`);
   if (domain.processes.length === 0) out.push('  none running');
@@ -121,7 +149,7 @@ export function renderDomain(server: DiagnosedServer, domain: DomainInventory, w
     out.push(...wrap(`fix: ${f.fix}`, width - 6).map((l) => `      ${l}`));
   }
   for (const n of domain.notes) out.push(...wrap(`note: ${n}`, width - 2).map((l) => `  ${l}`));
-  return out.join('\n');
+  return out.map((line) => clean(line)).join('\n');
 }
 
 function wrap(text: string, width: number): string[] {
