@@ -1,3 +1,4 @@
+import { inventoryPort } from '../web/inventory-port.js';
 import { resolveServeOptions, runServe } from '../web/serve.js';
 import { booleanOption, stringOption } from './args.js';
 import type { Command } from './command.js';
@@ -28,9 +29,9 @@ export const serveCommand: Command = {
       passwordHashFile: stringOption(args, 'password-hash-file'),
     });
     // Opened now so a bad config or data dir fails before the panel listens. The pages read services
-    // through the web/services.ts ports; the inventory and jobs adapters are wired in here as they land.
+    // through the web/services.ts ports (the jobs port is wired in here when the job runner lands).
     const opened = await services({ demo: booleanOption(args, 'demo') });
-    const panel = await runServe(options, {}, (line) => out.text(line));
+    const panel = await runServe(options, { inventory: inventoryPort({ servers: opened.servers, inventory: opened.inventory }) }, (line) => out.text(line));
     const stop = (): void => {
       void panel
         .close()
