@@ -12,6 +12,7 @@ const PARTS: Record<string, string> = {
   inventory: './inventory.js',
   oneclick: './oneclick.js',
   bulk: './bulk.js',
+  ssh: './ssh.js',
 };
 
 async function loadPart(name: string): Promise<Part> {
