@@ -43,11 +43,7 @@ export class SessionStore {
     const at = this.now();
     const session: Session = { id: randomBytes(24).toString('base64url'), csrfToken: randomBytes(24).toString('base64url'), user, createdAt: at, lastSeenAt: at };
     this.sessions.set(session.id, session);
-    while (this.sessions.size > this.maxSessions) {
-      const oldest = this.sessions.keys().next().value;
-      if (oldest === undefined) break;
-      this.sessions.delete(oldest);
-    }
+    while (this.sessions.size > this.maxSessions) this.evictOne();
     return session;
   }
 
@@ -74,6 +70,13 @@ export class SessionStore {
     const given = Buffer.from(value.slice(dot + 1), 'base64url');
     const expected = Buffer.from(this.sign(id), 'base64url');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+    const session = this.byId(id);
+    if (session) session.lastSeenAt = this.now();
+    return session;
+  }
+
+  /** The live session with this id (expiry applied), for connections that outlive a request (sockets). */
+  byId(id: string): Session | null {
     const session = this.sessions.get(id);
     if (!session) return null;
     const at = this.now();
@@ -81,8 +84,23 @@ export class SessionStore {
       this.sessions.delete(id);
       return null;
     }
-    session.lastSeenAt = at;
     return session;
+  }
+
+  /**
+   * Anonymous sessions (anyone can make one by opening the login page) go first, oldest first,
+   * so flooding the login page cannot push logged-in users out.
+   */
+  private evictOne(): void {
+    let victim: string | undefined;
+    for (const [id, session] of this.sessions) {
+      if (session.user === null) {
+        victim = id;
+        break;
+      }
+    }
+    victim ??= this.sessions.keys().next().value;
+    if (victim !== undefined) this.sessions.delete(victim);
   }
 
   get size(): number {

@@ -51,6 +51,12 @@ export function attachSockets(httpServer: HttpServer, sessions: SessionStore, jo
 
     socket.on('job:watch', (jobId, reply) => {
       if (typeof reply !== 'function') return;
+      // The connection may outlive its session (idle or absolute expiry): check it again on every request.
+      if (!sessions.byId(socket.data.sessionId)) {
+        reply({ ok: false, error: 'session expired; reload the page' });
+        socket.disconnect(true);
+        return;
+      }
       const scope = typeof jobId === 'string' ? jobs?.scope(jobId) : undefined;
       if (!jobs || !scope || !canSeeJob(socket.data.user, scope)) {
         // Unknown and forbidden look the same, so job ids of other customers cannot be probed.
