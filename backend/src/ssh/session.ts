@@ -281,7 +281,15 @@ export class SshSession {
     try {
       const ssh = await this.connection();
       this.execCount += 1;
-      return await this.run(ssh, command, argv, { ...opts, timeoutMs });
+      const started = performance.now();
+      try {
+        const result = await this.run(ssh, command, argv, { ...opts, timeoutMs });
+        this.options.logger?.debug({ server: this.target.name, cmd: describeCommand(argv), code: result.code, ms: Math.round(performance.now() - started) }, 'ssh exec');
+        return result;
+      } catch (err) {
+        this.options.logger?.debug({ server: this.target.name, cmd: describeCommand(argv), err: errorMessage(err), ms: Math.round(performance.now() - started) }, 'ssh exec failed');
+        throw err;
+      }
     } finally {
       this.releaseChannel();
     }
