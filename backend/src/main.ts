@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import { runCli } from './cli/run.js';
 import { EMPTY_CONFIG, loadConfigFile, panelPaths, readDemoServer, ServerRegistry, type LoadedConfig, type PanelPaths } from './config/index.js';
 import { createStore, DATABASE_FILE, openDatabase, type Database, type Store } from './store/index.js';
@@ -54,8 +54,9 @@ const REDACT_PATHS = [
   'req.headers.cookie', 'req.headers.authorization', 'headers.cookie', 'headers.authorization',
 ];
 
-export function createLogger(level: string): Logger {
-  return pino({ level, base: { app: 'passenger-panel' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, pino.destination({ dest: 2, sync: true }));
+/** JSON lines to stderr (stdout belongs to command output); `destination` is for tests. */
+export function createLogger(level: string, destination: DestinationStream = pino.destination({ dest: 2, sync: true })): Logger {
+  return pino({ level, base: { app: 'passenger-panel' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination);
 }
 
 export async function createServices(options: ServiceOptions = {}): Promise<Services> {

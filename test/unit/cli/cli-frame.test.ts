@@ -85,6 +85,20 @@ describe('cli frame', () => {
     });
   });
 
+  describe('logger', () => {
+    it('writes JSON lines and censors anything that could carry a secret', () => {
+      const sink = new Capture();
+      const logger = createLogger('info', sink);
+      logger.info({ server: 'web1', privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----', login: { password: 'hunter2', token: 'tok-123' } }, 'connected');
+      logger.debug({ server: 'web1' }, 'below the level');
+      const lines = sink.text.trim().split('\n');
+      expect(lines).to.have.length(1);
+      const entry = JSON.parse(lines[0] as string) as Record<string, unknown>;
+      expect(entry).to.deep.include({ msg: 'connected', server: 'web1', privateKey: '[redacted]', login: { password: '[redacted]', token: '[redacted]' } });
+      expect(sink.text).to.not.contain('hunter2').and.not.contain('BEGIN OPENSSH').and.not.contain('tok-123');
+    });
+  });
+
   describe('runCli', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pp-cli-'));
     after(() => rmSync(dir, { recursive: true, force: true }));
