@@ -187,19 +187,19 @@ provision() {
 
 # The web front end is reached from the host through two plain TCP hops: a loopback address on the host
 # (127.213.N.1, so probes stay on loopback) to the veth address, and inside the namespace from the veth
-# address to nginx on the namespace's own loopback.
+# address (ports 80/443, as on a real server) to nginx on the namespace's own loopback (8080/8443).
 start_forwarders() {
   local name=$1 n=$2 pid
   pid=$(in_server "$name" cat /run/pp-forward.pid 2>/dev/null || true)
   if ! alive "$pid"; then
     in_server "$name" setsid node "$HOST_DIR/tcp-forward.mjs" /run/pp-forward.pid \
-      "10.213.$n.2:8080=127.0.0.1:8080" "10.213.$n.2:8443=127.0.0.1:8443" </dev/null >>"$EXTRA_ROOT/$name/forward.log" 2>&1 &
+      "10.213.$n.2:80=127.0.0.1:8080" "10.213.$n.2:443=127.0.0.1:8443" </dev/null >>"$EXTRA_ROOT/$name/forward.log" 2>&1 &
   fi
   pid=$(cat "$EXTRA_ROOT/$name/host-forward.pid" 2>/dev/null || true)
   if ! alive "$pid"; then
     rm -f "$EXTRA_ROOT/$name/host-forward.pid"
     setsid node "$HOST_DIR/tcp-forward.mjs" "$EXTRA_ROOT/$name/host-forward.pid" \
-      "127.213.$n.1:8080=10.213.$n.2:8080" "127.213.$n.1:8443=10.213.$n.2:8443" </dev/null >>"$EXTRA_ROOT/$name/forward.log" 2>&1 &
+      "127.213.$n.1:8080=10.213.$n.2:80" "127.213.$n.1:8443=10.213.$n.2:443" </dev/null >>"$EXTRA_ROOT/$name/forward.log" 2>&1 &
   fi
   local i
   for i in $(seq 1 50); do
