@@ -52,6 +52,8 @@ export function serverJson(s: ServerEntry, check: ServerCheck | undefined) {
   };
 }
 
+const CHECK_CONCURRENCY = 16;
+
 const USAGE = [
   'servers [--check] [--json]',
   'servers add NAME --host HOST [--port N] [--user USER] --key FILE (--known-hosts FILE | --fingerprint SHA256:...)',
@@ -105,9 +107,12 @@ export const serversCommand: Command = {
     const check = booleanOption(args, 'check');
     const checks = new Map<string, ServerCheck>();
     if (check) {
-      // Each check is bounded by the connect and command timeouts; servers are checked in parallel.
-      const results = await Promise.all(list.map((s) => checkServer(pool, s, config.ssh.commandTimeoutMs)));
-      list.forEach((s, i) => checks.set(s.name, results[i] as ServerCheck));
+      // Each check is bounded by the connect and command timeouts; a few servers are checked at a time.
+      const queue = [...list];
+      const worker = async () => {
+        for (let s = queue.shift(); s; s = queue.shift()) checks.set(s.name, await checkServer(pool, s, Math.min(config.ssh.commandTimeoutMs, 15_000)));
+      };
+      await Promise.all(Array.from({ length: Math.min(CHECK_CONCURRENCY, list.length) }, worker));
     }
 
     if (out.json) {
