@@ -10,7 +10,8 @@ import { phpFilesUnder, repoRoot, runPhp } from '../support/php.js';
 
 // The extension's PHP runs here under php-cli with test/php/pm-stand-in.php in place of Plesk's pm_ classes.
 
-describe('Plesk extension PHP', () => {
+describe('Plesk extension PHP', function () {
+  this.timeout(60_000);
   it('every PHP file passes php -l', () => {
     const files = [...phpFilesUnder('plesk-ext'), ...phpFilesUnder('test/php')];
     expect(files).to.include.members([
@@ -50,7 +51,8 @@ describe('root helper sbin/passenger-panel-service', () => {
   });
 });
 
-describe('install steps (Installer.php) and the backend reading their output', () => {
+describe('install steps (Installer.php) and the backend reading their output', function () {
+  this.timeout(30_000);
   it('creates a 0600 secret once, keeps it on upgrade, and the backend reads it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pp-install-'));
     try {
@@ -77,7 +79,8 @@ describe('install steps (Installer.php) and the backend reading their output', (
   });
 });
 
-describe('token minted by PHP, verified by the backend', () => {
+describe('token minted by PHP, verified by the backend', function () {
+  this.timeout(60_000);
   const domains = { 1: 'multi.demo.test', 2: 'healthy.demo.test', 3: 'idle.demo.test' };
   let varDir: string;
   let secretHex: string;

@@ -7,6 +7,7 @@ import { repoRoot } from '../support/php.js';
 import { readZip, type ZipEntry } from '../support/zip-reader.js';
 
 describe('npm run pack:plesk', function () {
+  this.timeout(60_000);
   let dir: string;
   let entries: ZipEntry[];
 

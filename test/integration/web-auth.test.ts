@@ -45,6 +45,8 @@ class Browser {
 }
 
 describe('web auth, standalone mode', function () {
+  // scrypt checks (~130 ms each) dominate; leave room for a loaded CI machine.
+  this.timeout(30_000);
   let panel: RunningPanel;
   const password = 'correct horse battery staple';
 
@@ -138,6 +140,7 @@ describe('web auth, standalone mode', function () {
 });
 
 describe('web auth, Plesk mode', function () {
+  this.timeout(30_000);
   const basePath = '/modules/passenger-panel/panel';
   const secret = randomBytes(32);
   const bus = new JobEventBus();

@@ -6,7 +6,8 @@ import { hashPassword } from '../../backend/src/web/password.js';
 import { resolveServeOptions, runServe } from '../../backend/src/web/serve.js';
 import { ValidationError } from '../../backend/src/errors.js';
 
-describe('serve: options and start-up output', () => {
+describe('serve: options and start-up output', function () {
+  this.timeout(30_000);
   it('fills defaults and refuses bad values naming the flag', () => {
     expect(resolveServeOptions({})).to.deep.equal({ mode: 'standalone', host: '127.0.0.1', port: 8737, basePath: '' });
     expect(resolveServeOptions({ mode: 'plesk', tokenSecretFile: '/x', port: '0', basePath: '/p' })).to.include({ mode: 'plesk', port: 0, basePath: '/p', tokenSecretFile: '/x' });
