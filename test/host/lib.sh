@@ -1,0 +1,157 @@
+# Shared helpers for test/host/{setup,reset,teardown}.sh. Sourced, not run.
+# Everything the daemons read lives in system paths (copied from the checkout),
+# so a deleted or different checkout never breaks the running host.
+
+HOST_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_DIR="$(cd "$HOST_DIR/../.." && pwd)"
+STATE_DIR="$HOST_DIR/.state"                 # per checkout: client key, connection.json
+SYS_ETC=/etc/pp-testhost                     # host config: sshd, tls, authorized_keys
+SYS_VAR=/var/lib/pp-testhost                 # host state: pids, config hashes, app cache
+RUN_DIR=$SYS_VAR/run
+LOG_DIR=/var/log/pp-testhost
+VHOSTS=/var/www/vhosts
+SYSTEM_VHOSTS=/var/www/vhosts/system
+DOMAINS_JSON="$HOST_DIR/demo-domains.json"
+APP_SRC="$HOST_DIR/apps/socketio-demo"
+SSH_PORT=2222
+APACHE_PID_FILE=/var/run/apache2/apache2.pid
+NGINX_PID_FILE=/run/nginx.pid
+SSHD_PID_FILE=$RUN_DIR/sshd.pid
+export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin${PATH:+:$PATH}"
+export LANG=C.UTF-8 LC_ALL=C.UTF-8
+export DEBIAN_FRONTEND=noninteractive
+
+CURRENT_STEP="(start)"
+STEP_STARTED=0
+
+now_ms() { local t=${EPOCHREALTIME/./}; echo $(( t / 1000 )); }
+
+step() {
+  finish_step
+  CURRENT_STEP="$1"
+  STEP_STARTED=$(now_ms)
+}
+
+finish_step() {
+  if [[ "$STEP_STARTED" != 0 ]]; then
+    printf '  %-22s %6d ms\n' "$CURRENT_STEP" $(( $(now_ms) - STEP_STARTED ))
+  fi
+  STEP_STARTED=0
+}
+
+log_tail() {
+  local file=$1
+  [[ -f "$file" ]] || return 0
+  echo "----- tail of $file -----" >&2
+  tail -n 25 "$file" >&2 || true
+}
+
+on_error() {
+  local status=$? line=$1
+  echo "" >&2
+  echo "FAILED in step '$CURRENT_STEP' (line $line of ${BASH_SOURCE[1]:-?}, exit $status)" >&2
+  log_tail /var/log/apache2/error.log
+  log_tail /var/log/nginx/error.log
+  log_tail "$LOG_DIR/sshd.log"
+  log_tail "$LOG_DIR/npm.log"
+  exit "$status"
+}
+
+die() { echo "ERROR: $*" >&2; return 1; }
+
+# A pid file is only trusted when the pid runs the expected binary.
+pid_runs() {
+  local pid=$1 exe=$2 actual
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  actual=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
+  [[ "${actual% (deleted)}" == "$exe" ]]
+}
+
+pid_from_file() {
+  local file=$1 pid
+  [[ -f "$file" ]] || return 1
+  pid=$(tr -dc '0-9' <"$file" | head -c 10)
+  [[ -n "$pid" ]] || return 1
+  echo "$pid"
+}
+
+# Prints the pid of the daemon binary listening on 127.0.0.1:<port>, if any.
+listener_pids() {
+  local port=$1
+  ss -ltnpH "sport = :$port" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u
+}
+
+port_open() { ss -ltnH "sport = :$1" 2>/dev/null | grep -q .; }
+
+# Stops a pid only after checking it runs the expected binary; waits for it to go.
+stop_pid() {
+  local pid=$1 exe=$2 sig=${3:-TERM} i
+  pid_runs "$pid" "$exe" || return 0
+  kill "-$sig" "$pid" 2>/dev/null || true
+  for i in $(seq 1 100); do
+    pid_runs "$pid" "$exe" || return 0
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  sleep 0.2
+}
+
+config_hash() {
+  # Hashes every file a daemon reads, so a change from any checkout is noticed.
+  local f
+  for f in "$@"; do [[ -e "$f" ]] && echo "$f"; done |
+    xargs -r -I{} find -L {} -type f -print0 2>/dev/null |
+    sort -z | xargs -0 -r sha256sum | sha256sum | cut -d' ' -f1
+}
+
+apache_config_hash() {
+  config_hash /etc/apache2 "$SYS_ETC/tls" $(ls -d "$SYSTEM_VHOSTS"/*/conf 2>/dev/null)
+}
+
+nginx_config_hash() {
+  config_hash /etc/nginx "$SYS_ETC/tls" $(ls -d "$SYSTEM_VHOSTS"/*/conf 2>/dev/null)
+}
+
+demo_domain_names() {
+  node -e 'for (const d of JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).domains) console.log(d.name)' "$DOMAINS_JSON"
+}
+
+demo_socket_path() {
+  node -e 'const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).domains.find((x) => x.name === process.argv[2]); process.stdout.write(d.socketIoPath)' "$DOMAINS_JSON" "$1"
+}
+
+app_lock_sha() { sha256sum "$APP_SRC/package-lock.json" | cut -c1-16; }
+
+# Puts one demo domain's files back to their initial state. node_modules is kept
+# when it matches the app's lock file (copied from the shared cache otherwise).
+restore_domain_files() {
+  local name=$1 docs="$VHOSTS/$1/httpdocs" conf="$SYSTEM_VHOSTS/$1/conf" fixture="$HOST_DIR/domains/$1"
+  local sha cache
+  sha=$(app_lock_sha)
+  cache="$SYS_VAR/app-cache/$sha/node_modules"
+  mkdir -p "$docs" "$conf" "$SYSTEM_VHOSTS/$name/logs"
+  find "$docs" -mindepth 1 -maxdepth 1 ! -name node_modules -exec rm -rf {} +
+  cp "$APP_SRC/app.js" "$APP_SRC/package.json" "$APP_SRC/package-lock.json" "$docs/"
+  demo_socket_path "$name" >"$docs/socketio-path"
+  mkdir -p "$docs/public"
+  cp "$fixture/htaccess" "$docs/public/.htaccess"
+  if [[ "$(cat "$docs/node_modules/.pp-lock-sha" 2>/dev/null)" != "$sha" ]]; then
+    [[ -d "$cache" ]] || die "app cache $cache is missing: run test/host/setup.sh"
+    rm -rf "$docs/node_modules"
+    cp -a "$cache" "$docs/node_modules"
+    echo "$sha" >"$docs/node_modules/.pp-lock-sha"
+  fi
+  find "$conf" -mindepth 1 -delete
+  local f
+  for f in vhost.conf vhost_ssl.conf vhost_nginx.conf; do
+    [[ -f "$fixture/$f" ]] && cp "$fixture/$f" "$conf/$f"
+  done
+  chmod -R a+rX "$VHOSTS/$name"
+}
+
+record_pid() {
+  # Keeps a copy of each daemon's pid in the host state dir (teardown reads it).
+  local name=$1 pid=$2
+  mkdir -p "$RUN_DIR"
+  echo "$pid" >"$RUN_DIR/$name.pid"
+}

@@ -1,0 +1,268 @@
+#!/usr/bin/env bash
+# Sets up (or repairs) the Passenger Panel test host on this Debian machine, as root:
+# sshd on 127.0.0.1:2222, Apache + mod_passenger on 127.0.0.1:7080/7081 behind
+# nginx on 127.0.0.1:8080/8443, five demo domains running real Socket.IO apps,
+# and the `plesk` test stand-in. Idempotent; a second run only restarts what
+# changed or is unhealthy. See test/host/README-host.md.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+trap 'on_error $LINENO' ERR
+
+[[ $(id -u) == 0 ]] || { echo "test/host/setup.sh must run as root" >&2; exit 1; }
+SETUP_STARTED=$(now_ms)
+echo "test host setup ($REPO_DIR)"
+
+# Tests that change the host hold this lock; wait for them instead of trampling them.
+step "lock"
+# reset.sh sets PP_HOST_LOCK_HELD=1 when it calls us: its caller already holds the lock.
+mkdir -p /var/lock
+# fd 9 must never reach a daemon we start (it would hold the lock forever): see `9>&-` below.
+exec 9>/var/lock/pp-host.lock
+if [[ "${PP_HOST_LOCK_HELD:-}" != 1 ]] && ! flock -w 900 9; then
+  die "another run held /var/lock/pp-host.lock for 15 minutes; giving up"
+fi
+
+step "packages"
+PACKAGES=(openssh-server openssh-client apache2 libapache2-mod-passenger nginx php-cli chromium iproute2 openssl)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "  installing: ${missing[*]}"
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}" >/dev/null
+fi
+command -v node >/dev/null || die "node (>= 20) is required on PATH"
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+((node_major >= 20)) || die "node >= 20 is required, found $(node --version)"
+
+step "system dirs"
+mkdir -p "$SYS_ETC/ssh" "$SYS_ETC/tls" "$RUN_DIR" "$LOG_DIR" "$SYS_VAR/app-cache" "$STATE_DIR" /run/sshd "$SYSTEM_VHOSTS"
+chmod 700 "$STATE_DIR"
+chmod 755 /run/sshd
+# Plesk keeps Node.js builds in /opt/plesk/node/<major>/bin; point that at Debian's node.
+mkdir -p "/opt/plesk/node/$node_major/bin"
+ln -sfn "$(readlink -f "$(command -v node)")" "/opt/plesk/node/$node_major/bin/node"
+if [[ ! -s "$SYS_ETC/tls/cert.pem" || ! -s "$SYS_ETC/tls/key.pem" ]]; then
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=demo.test" \
+    -addext "subjectAltName=DNS:demo.test,DNS:*.demo.test,DNS:*.fixture.test,IP:127.0.0.1" \
+    -keyout "$SYS_ETC/tls/key.pem.new" -out "$SYS_ETC/tls/cert.pem.new" 2>/dev/null
+  chmod 600 "$SYS_ETC/tls/key.pem.new"
+  mv "$SYS_ETC/tls/key.pem.new" "$SYS_ETC/tls/key.pem"
+  mv "$SYS_ETC/tls/cert.pem.new" "$SYS_ETC/tls/cert.pem"
+fi
+
+step "plesk stand-in"
+# Copied, never linked: the host must outlive this checkout.
+if ! cmp -s "$HOST_DIR/plesk-standin.mjs" /usr/local/sbin/plesk; then
+  install -m 0755 "$HOST_DIR/plesk-standin.mjs" /usr/local/sbin/plesk.new
+  mv /usr/local/sbin/plesk.new /usr/local/sbin/plesk
+fi
+rm -rf /etc/plesk-standin/.lock.stale 2>/dev/null || true
+plesk standin register "$DOMAINS_JSON"
+
+step "app packages"
+sha=$(app_lock_sha)
+cache_dir="$SYS_VAR/app-cache/$sha"
+if [[ ! -f "$cache_dir/node_modules/.complete" ]]; then
+  rm -rf "$cache_dir"
+  mkdir -p "$cache_dir"
+  cp "$APP_SRC/package.json" "$APP_SRC/package-lock.json" "$cache_dir/"
+  (cd "$cache_dir" && npm ci --omit=dev --no-audit --no-fund --loglevel=error >"$LOG_DIR/npm.log" 2>&1)
+  touch "$cache_dir/node_modules/.complete"
+fi
+# Old caches are small but pointless once the lock file changed.
+find "$SYS_VAR/app-cache" -mindepth 1 -maxdepth 1 ! -name "$sha" -exec rm -rf {} +
+
+step "demo domain files"
+for name in $(demo_domain_names); do restore_domain_files "$name"; done
+plesk standin generate-all
+
+step "apache config"
+cat >/etc/apache2/ports.conf.new <<'EOF'
+# Passenger Panel test host (written by test/host/setup.sh): loopback only.
+Listen 127.0.0.1:7080
+<IfModule ssl_module>
+	Listen 127.0.0.1:7081 https
+</IfModule>
+EOF
+mv /etc/apache2/ports.conf.new /etc/apache2/ports.conf
+cat >/etc/apache2/conf-available/pp-testhost.conf.new <<'EOF'
+# Passenger Panel test host (written by test/host/setup.sh): server-wide settings.
+ServerName localhost
+<IfModule mod_passenger.c>
+	# Short on purpose: idle.demo.test (PassengerMinInstances 0) must be killed within seconds.
+	PassengerPoolIdleTime 6
+	PassengerMaxPoolSize 40
+</IfModule>
+# Plesk includes each domain's generated vhost file; so do we.
+IncludeOptional /var/www/vhosts/system/*/conf/last_httpd.conf
+EOF
+mv /etc/apache2/conf-available/pp-testhost.conf.new /etc/apache2/conf-available/pp-testhost.conf
+for m in ssl headers passenger; do
+  [[ -e /etc/apache2/mods-enabled/$m.load ]] || a2enmod -q "$m" >/dev/null
+done
+[[ -e /etc/apache2/conf-enabled/pp-testhost.conf ]] || a2enconf -q pp-testhost >/dev/null
+[[ -e /etc/apache2/sites-enabled/000-default.conf ]] && a2dissite -q 000-default >/dev/null
+apache2ctl -t 2>"$LOG_DIR/apache-configtest.log" || { cat "$LOG_DIR/apache-configtest.log" >&2; die "apache2ctl -t failed"; }
+
+step "nginx config"
+rm -f /etc/nginx/sites-enabled/default
+cat >/etc/nginx/conf.d/pp-testhost.conf.new <<EOF
+# Passenger Panel test host (written by test/host/setup.sh).
+map \$http_upgrade \$pp_connection_upgrade {
+	default upgrade;
+	''      close;
+}
+server_names_hash_bucket_size 128;
+server_names_hash_max_size 16384;
+# Unknown Host headers get 404 instead of landing on some demo domain.
+server {
+	listen 127.0.0.1:8080 default_server;
+	server_name _;
+	return 404;
+}
+server {
+	listen 127.0.0.1:8443 ssl default_server;
+	server_name _;
+	ssl_certificate $SYS_ETC/tls/cert.pem;
+	ssl_certificate_key $SYS_ETC/tls/key.pem;
+	return 404;
+}
+include /var/www/vhosts/system/*/conf/last_nginx.conf;
+EOF
+mv /etc/nginx/conf.d/pp-testhost.conf.new /etc/nginx/conf.d/pp-testhost.conf
+nginx -t -q 2>"$LOG_DIR/nginx-configtest.log" || { cat "$LOG_DIR/nginx-configtest.log" >&2; die "nginx -t failed"; }
+
+step "sshd"
+[[ -s "$SYS_ETC/ssh/ssh_host_ed25519_key" ]] || ssh-keygen -q -t ed25519 -N '' -C pp-testhost -f "$SYS_ETC/ssh/ssh_host_ed25519_key"
+[[ -s "$STATE_DIR/id_ed25519" ]] || ssh-keygen -q -t ed25519 -N '' -C "pp-testhost-client" -f "$STATE_DIR/id_ed25519"
+touch "$SYS_ETC/ssh/authorized_keys"
+chmod 600 "$SYS_ETC/ssh/authorized_keys"
+client_key=$(cut -d' ' -f1,2 "$STATE_DIR/id_ed25519.pub")
+grep -qF "$client_key" "$SYS_ETC/ssh/authorized_keys" || echo "from=\"127.0.0.1,::1\" $client_key pp-testhost-client" >>"$SYS_ETC/ssh/authorized_keys"
+cat >"$SYS_ETC/ssh/sshd_config.new" <<EOF
+# Passenger Panel test host sshd (written by test/host/setup.sh). Root, key only, loopback.
+Port $SSH_PORT
+ListenAddress 127.0.0.1
+HostKey $SYS_ETC/ssh/ssh_host_ed25519_key
+PidFile $SSHD_PID_FILE
+AuthorizedKeysFile $SYS_ETC/ssh/authorized_keys
+PermitRootLogin prohibit-password
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+X11Forwarding no
+PrintMotd no
+MaxSessions 64
+MaxStartups 64:30:128
+Subsystem sftp /usr/lib/openssh/sftp-server
+EOF
+mv "$SYS_ETC/ssh/sshd_config.new" "$SYS_ETC/ssh/sshd_config"
+/usr/sbin/sshd -t -f "$SYS_ETC/ssh/sshd_config"
+sshd_hash=$(config_hash "$SYS_ETC/ssh/sshd_config" "$SYS_ETC/ssh/ssh_host_ed25519_key")
+sshd_pid=$(pid_from_file "$SSHD_PID_FILE" || true)
+if [[ -n "$sshd_pid" ]] && pid_runs "$sshd_pid" /usr/sbin/sshd && port_open "$SSH_PORT" &&
+  [[ "$(cat "$RUN_DIR/sshd.confhash" 2>/dev/null)" == "$sshd_hash" ]]; then
+  echo "  sshd running (pid $sshd_pid)"
+else
+  [[ -n "$sshd_pid" ]] && stop_pid "$sshd_pid" /usr/sbin/sshd
+  # A stray sshd on our port (pid file lost) is ours too; anything else is a conflict.
+  for pid in $(listener_pids "$SSH_PORT"); do
+    pid_runs "$pid" /usr/sbin/sshd || die "port $SSH_PORT is taken by pid $pid ($(readlink /proc/$pid/exe 2>/dev/null))"
+    stop_pid "$pid" /usr/sbin/sshd
+  done
+  rm -f "$SSHD_PID_FILE"
+  /usr/sbin/sshd -f "$SYS_ETC/ssh/sshd_config" -E "$LOG_DIR/sshd.log" 9>&-
+  for _ in $(seq 1 50); do port_open "$SSH_PORT" && [[ -s "$SSHD_PID_FILE" ]] && break; sleep 0.1; done
+  port_open "$SSH_PORT" || die "sshd did not start listening on 127.0.0.1:$SSH_PORT"
+  echo "$sshd_hash" >"$RUN_DIR/sshd.confhash"
+  echo "  sshd started (pid $(pid_from_file "$SSHD_PID_FILE"))"
+fi
+
+step "apache"
+apache_hash=$(apache_config_hash)
+apache_pid=$(pid_from_file "$APACHE_PID_FILE" || true)
+if [[ -n "$apache_pid" ]] && pid_runs "$apache_pid" /usr/sbin/apache2 && port_open 7080; then
+  if [[ "$(cat "$RUN_DIR/apache.confhash" 2>/dev/null)" != "$apache_hash" ]]; then
+    apache2ctl graceful 9>&-
+    echo "  apache reloaded (pid $apache_pid, config changed)"
+  else
+    echo "  apache running (pid $apache_pid)"
+  fi
+else
+  [[ -n "$apache_pid" ]] && stop_pid "$apache_pid" /usr/sbin/apache2
+  for pid in $(listener_pids 7080) $(listener_pids 7081); do
+    pid_runs "$pid" /usr/sbin/apache2 || die "port 7080/7081 is taken by pid $pid ($(readlink /proc/$pid/exe 2>/dev/null))"
+    stop_pid "$pid" /usr/sbin/apache2
+  done
+  rm -f "$APACHE_PID_FILE"
+  apache2ctl start 9>&-
+  for _ in $(seq 1 50); do port_open 7080 && [[ -s "$APACHE_PID_FILE" ]] && break; sleep 0.1; done
+  port_open 7080 || die "apache did not start listening on 127.0.0.1:7080"
+  echo "  apache started (pid $(pid_from_file "$APACHE_PID_FILE"))"
+fi
+echo "$apache_hash" >"$RUN_DIR/apache.confhash"
+record_pid apache2 "$(pid_from_file "$APACHE_PID_FILE")"
+
+step "nginx"
+nginx_hash=$(nginx_config_hash)
+nginx_pid=$(pid_from_file "$NGINX_PID_FILE" || true)
+if [[ -n "$nginx_pid" ]] && pid_runs "$nginx_pid" /usr/sbin/nginx && port_open 8080; then
+  if [[ "$(cat "$RUN_DIR/nginx.confhash" 2>/dev/null)" != "$nginx_hash" ]]; then
+    nginx -s reload 9>&-
+    echo "  nginx reloaded (pid $nginx_pid, config changed)"
+  else
+    echo "  nginx running (pid $nginx_pid)"
+  fi
+else
+  [[ -n "$nginx_pid" ]] && stop_pid "$nginx_pid" /usr/sbin/nginx
+  for pid in $(listener_pids 8080) $(listener_pids 8443); do
+    pid_runs "$pid" /usr/sbin/nginx || die "port 8080/8443 is taken by pid $pid ($(readlink /proc/$pid/exe 2>/dev/null))"
+    stop_pid "$pid" /usr/sbin/nginx
+  done
+  rm -f "$NGINX_PID_FILE"
+  nginx 9>&-
+  for _ in $(seq 1 50); do port_open 8080 && [[ -s "$NGINX_PID_FILE" ]] && break; sleep 0.1; done
+  port_open 8080 || die "nginx did not start listening on 127.0.0.1:8080"
+  echo "  nginx started (pid $(pid_from_file "$NGINX_PID_FILE"))"
+fi
+echo "$nginx_hash" >"$RUN_DIR/nginx.confhash"
+record_pid nginx "$(pid_from_file "$NGINX_PID_FILE")"
+record_pid sshd "$(pid_from_file "$SSHD_PID_FILE")"
+
+step "demo apps ready"
+if ! node "$HOST_DIR/wait-ready.mjs" "$DOMAINS_JSON" 20; then
+  # Apps left broken by an earlier run (or a Passenger core that died) come back with a reload.
+  echo "  not ready; reloading Apache once and retrying"
+  apache2ctl graceful 9>&-
+  node "$HOST_DIR/wait-ready.mjs" "$DOMAINS_JSON" 40
+fi
+
+step "connection"
+host_key=$(cut -d' ' -f1,2 "$SYS_ETC/ssh/ssh_host_ed25519_key.pub")
+echo "[127.0.0.1]:$SSH_PORT $host_key" >"$STATE_DIR/known_hosts"
+fingerprint=$(ssh-keygen -l -E sha256 -f "$SYS_ETC/ssh/ssh_host_ed25519_key.pub" | cut -d' ' -f2)
+node -e '
+  const [file, port, key, known, fp] = process.argv.slice(1);
+  const conn = { name: "demo", host: "127.0.0.1", port: Number(port), username: "root",
+    privateKeyPath: key, knownHostsPath: known, hostKeyFingerprint: fp };
+  require("fs").writeFileSync(file, JSON.stringify(conn, null, 2) + "\n");
+' "$STATE_DIR/connection.json" "$SSH_PORT" "$STATE_DIR/id_ed25519" "$STATE_DIR/known_hosts" "$fingerprint"
+ssh -q -F /dev/null -i "$STATE_DIR/id_ed25519" -p "$SSH_PORT" \
+  -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes \
+  -o UserKnownHostsFile="$STATE_DIR/known_hosts" -o ConnectTimeout=10 \
+  root@127.0.0.1 plesk bin domain --list >"$STATE_DIR/domains-over-ssh.txt" </dev/null ||
+  die "ssh root@127.0.0.1:$SSH_PORT with $STATE_DIR/id_ed25519 failed"
+for name in $(demo_domain_names); do
+  grep -qx "$name" "$STATE_DIR/domains-over-ssh.txt" || die "plesk over ssh does not list $name"
+done
+
+finish_step
+echo "test host ready in $(( $(now_ms) - SETUP_STARTED )) ms"
+echo "  ssh:   root@127.0.0.1:$SSH_PORT (key $STATE_DIR/id_ed25519, $fingerprint)"
+echo "  http:  http://127.0.0.1:8080  https: https://127.0.0.1:8443 (self-signed); pick the domain with the Host header"
+for name in $(demo_domain_names); do echo "  - $name"; done
+echo "  connection: $STATE_DIR/connection.json"
