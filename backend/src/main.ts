@@ -14,6 +14,12 @@ import { createStore, DATABASE_FILE, openDatabase, type Database, type Store } f
 import { SessionPool } from './ssh/pool.js';
 import { diagnoseServer, type ServerDiagnosis } from './diagnose/diagnose.js';
 import { InventoryService } from './plesk/inventory-service.js';
+import { DomainLocks } from './apply/domain-lock.js';
+import { DomainLockRows } from './store/domain-locks.js';
+import { ChangeService } from './jobs/change-service.js';
+import { JobEventBus } from './jobs/event-bus.js';
+import type { ServerEntry } from './config/types.js';
+import type { PublicEndpoint } from './verify/verifier.js';
 
 export interface ServiceOptions {
   /** Config file; default $PASSENGER_PANEL_CONFIG; none means no configured servers. */
@@ -43,6 +49,10 @@ export interface Services {
   pool: SessionPool;
   /** Whole-server reads (one SSH exec each) with their diagnosis; the last read per server is cached. */
   inventory: InventoryService<ServerDiagnosis>;
+  /** Single-domain changes (plan, apply with verification and rollback, history), journaled in the store. */
+  changes: ChangeService;
+  /** Live job events for the web pages and the CLI. */
+  events: JobEventBus;
   /** Closes SSH sessions and the database. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -83,6 +93,13 @@ export async function createServices(options: ServiceOptions = {}): Promise<Serv
       logger,
     });
     const inventory = new InventoryService(pool, { analyse: (inv) => diagnoseServer(inv) });
+    const events = new JobEventBus();
+    const changes = new ChangeService({
+      pool,
+      journal: store.journal,
+      locks: new DomainLocks(new DomainLockRows(db)),
+      endpointFor: (server) => publicEndpointOf(servers.find(server.name) ?? { ...server, source: 'config' }),
+    });
     logger.debug({ config: paths.configPath ?? null, dataDir: paths.dataDir, servers: servers.list().map((s) => s.name) }, 'services ready');
     return {
       paths,
@@ -93,6 +110,8 @@ export async function createServices(options: ServiceOptions = {}): Promise<Serv
       servers,
       pool,
       inventory,
+      changes,
+      events,
       async close() {
         if (closed) return;
         closed = true;
@@ -104,6 +123,15 @@ export async function createServices(options: ServiceOptions = {}): Promise<Serv
     db.close();
     throw err;
   }
+}
+
+/**
+ * Where browsers reach a server's sites, for the live probe: the demo host's nginx listens on
+ * 127.0.0.1:8080/8443 with a self-signed certificate; a real server answers on 80/443 at its SSH address.
+ */
+export function publicEndpointOf(server: ServerEntry): PublicEndpoint {
+  if (server.source === 'demo') return { address: '127.0.0.1', httpPort: 8080, httpsPort: 8443, acceptSelfSignedOnTestHost: true };
+  return { address: server.host, httpPort: 80, httpsPort: 443 };
 }
 
 /** CLI entry: runs one command and returns its exit code. */
