@@ -17,7 +17,8 @@ import type { SshSession } from '../../backend/src/ssh/session.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const CONNECTION = join(REPO, 'test', 'host', '.state', 'connection.json');
-const SIZES = [50, 200, 500];
+/** Extra domains per round; PP_BENCH_INVENTORY_SIZES=0 measures the host as it is (no change, no lock). */
+const SIZES = (process.env.PP_BENCH_INVENTORY_SIZES ?? '50,200,500').split(',').map(Number);
 /** Naive loops beyond this many domains are measured on this many and extrapolated (said in the output). */
 const NAIVE_SAMPLE = 50;
 const REPEATS = 3;
@@ -118,9 +119,13 @@ export async function run(): Promise<void> {
   const pool = new SessionPool();
   const rows: Row[] = [];
   try {
-    await withHostLock(async () => {
+    const rounds = async () => {
       const session = await pool.get(server);
       for (const n of SIZES) {
+        if (n === 0) {
+          rows.push(await measure(pool, server, 0));
+          continue;
+        }
         const prefix = `bench${n}-`;
         await session.exec(['plesk', 'standin', 'remove-domains', '--prefix', prefix], { allowFail: true, timeoutMs: 300_000 });
         await session.exec(['plesk', 'standin', 'add-domains', '--count', String(n), '--prefix', prefix], { timeoutMs: 300_000 });
@@ -130,7 +135,8 @@ export async function run(): Promise<void> {
           await session.exec(['plesk', 'standin', 'remove-domains', '--prefix', prefix], { timeoutMs: 300_000 });
         }
       }
-    });
+    };
+    await (SIZES.every((n) => n === 0) ? rounds() : withHostLock(rounds));
   } finally {
     pool.closeAll();
   }

@@ -46,7 +46,8 @@ const ALWAYS_GLOBAL = ['/etc/apache2/apache2.conf', '/etc/httpd/conf/httpd.conf'
 
 // Positional parameters: $1 = system dir, $2 = grep pattern for generated files.
 // Why each odd bit is there:
-//  - `run` writes stdout/stderr/exit code per command into the temp dir, so nothing needs pipefail;
+//  - `run` writes stdout/stderr/exit code per command into the temp dir, so nothing needs pipefail and
+//    the slow commands (each `plesk` call starts an interpreter) can run in the background at once;
 //  - domain names come from the remote `plesk` output: anything with a slash, whitespace, a control
 //    character or a leading dot is skipped, so it can never walk out of the system dir;
 //  - tar keeps absolute names (-P) so they map back to remote paths, -h so that a symlinked
@@ -66,20 +67,26 @@ run() {
   "$@" >"$t/out/$name.out" 2>"$t/out/$name.err" </dev/null
   echo $? >"$t/out/$name.rc"
 }
-run domain-list plesk bin domain --list
-run site-list plesk bin site --list
-run nodejs-versions plesk ext nodejs --versions
-run passenger-version passenger-config --version
-run passenger-status passenger-status --show=xml
-read rc <"$t/out/passenger-status.rc"
-if [ "$rc" != 0 ]; then
+read_status() {
+  run passenger-status passenger-status --show=xml
+  read rc <"$t/out/passenger-status.rc"
+  [ "$rc" = 0 ] && return 0
   for reg in /tmp/systemd-private-*-apache2.service-*/tmp /tmp/systemd-private-*-httpd.service-*/tmp /tmp/systemd-private-*-nginx.service-*/tmp; do
     [ -d "$reg" ] || continue
     run passenger-status env PASSENGER_INSTANCE_REGISTRY_DIR="$reg" passenger-status --show=xml
     read rc <"$t/out/passenger-status.rc"
-    [ "$rc" = 0 ] && break
+    [ "$rc" = 0 ] && return 0
   done
-fi
+}
+# The slow commands run side by side; only the domain lists are waited for before the file walk.
+run domain-list plesk bin domain --list &
+lists=$!
+run site-list plesk bin site --list &
+lists="$lists $!"
+run nodejs-versions plesk ext nodejs --versions &
+run passenger-version passenger-config --version &
+read_status &
+wait $lists
 { ls -1 /etc/apache2/mods-enabled /etc/httpd/conf.modules.d 2>/dev/null; } >"$t/out/apache-modules.out"
 { ls -1 /etc/nginx/modules-enabled /etc/nginx/modules.conf.d 2>/dev/null; } >"$t/out/nginx-modules.out"
 { command -v apache2ctl apachectl httpd nginx 2>/dev/null; } >"$t/out/web-servers.out"
@@ -125,6 +132,7 @@ fi
 } | sort -u >"$t/out/globals.out"
 cat "$t/out/globals.out" >>"$t/list"
 
+wait
 printf '%s\n' '${INVENTORY_BEGIN}'
 tar -chPf - -C "$t" out -T "$t/list" 2>"$t/tar.err" | gzip -c | base64
 printf '%s\n' '${INVENTORY_END}'
