@@ -1,0 +1,49 @@
+import { normalizeAppRoot, parsePassengerStatus, type ProcessInfo } from '../passenger/status-xml.js';
+import type { SshSession } from '../ssh/index.js';
+import { PassengerCommandError } from './errors.js';
+
+/**
+ * The live Passenger processes of one app, read over SSH from `passenger-status --show=xml`
+ * and matched to the app by its root. A replaced process shows as a new pid/gupid.
+ */
+
+/** All verify/ needs of an SSH session: run one command. */
+export type RemoteRunner = Pick<SshSession, 'exec'>;
+
+export type ObservedProcess = ProcessInfo;
+
+export interface AppProcesses {
+  appRoot: string;
+  /** Passenger knows the app (it may still have no process, e.g. min instances 0 when idle). */
+  known: boolean;
+  processes: ObservedProcess[];
+  readAt: number;
+}
+
+const STATUS_COMMAND = ['passenger-status', '--show=xml'];
+
+export async function readAppProcesses(ssh: RemoteRunner, appRoot: string, options: { timeoutMs?: number } = {}): Promise<AppProcesses> {
+  const run = await ssh.exec(STATUS_COMMAND, { timeoutMs: options.timeoutMs ?? 15_000, allowFail: true });
+  if (run.code !== 0) {
+    throw new PassengerCommandError(STATUS_COMMAND.join(' '), `exit ${run.code}: ${(run.stderr || run.stdout).trim().slice(0, 400)}`);
+  }
+  return matchAppProcesses(run.stdout, appRoot);
+}
+
+/** Picks the app's group out of a status document; an app Passenger does not know has no processes. */
+export function matchAppProcesses(statusXml: string, appRoot: string, readAt = Date.now()): AppProcesses {
+  const wanted = normalizeAppRoot(appRoot);
+  const groups = parsePassengerStatus(statusXml).groups.filter((g) => normalizeAppRoot(g.appRoot) === wanted);
+  return {
+    appRoot,
+    known: groups.length > 0,
+    processes: groups.flatMap((g) => g.processes),
+    readAt,
+  };
+}
+
+/** "2 processes: pid 123 (gupid ab-1), pid 456 (gupid ab-2)" for messages and events. */
+export function describeProcesses(processes: readonly ObservedProcess[]): string {
+  if (processes.length === 0) return 'no process';
+  return `${processes.length} process${processes.length === 1 ? '' : 'es'}: ${processes.map((p) => `pid ${p.pid}`).join(', ')}`;
+}

@@ -1,0 +1,76 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { describeProcesses, readAppProcesses, type AppProcesses, type ObservedProcess, type RemoteRunner } from './app-processes.js';
+import { PassengerCommandError, RestartTimeoutError } from './errors.js';
+import { ValidationError } from '../errors.js';
+
+/**
+ * Restarts one app with `passenger-config restart-app` and waits, bounded, until it serves
+ * from new processes: every process seen before is gone, at least one new one runs, and a
+ * request through the public path succeeds. Only this app is restarted, never the web server
+ * (a reload would restart every app on the server, field-notes §1.2).
+ */
+
+export interface ServeCheck {
+  ok: boolean;
+  detail: string;
+}
+
+export interface RestartOptions {
+  /** Proves the app answers through the public path (e.g. an Engine.IO handshake through nginx). */
+  serves: () => Promise<ServeCheck>;
+  /** Upper bound for the restart command plus the wait, default 30 000 ms. */
+  timeoutMs?: number;
+  /** Pause between two looks at passenger-status, default 300 ms. */
+  pollMs?: number;
+}
+
+export interface RestartResult {
+  appRoot: string;
+  before: ObservedProcess[];
+  after: ObservedProcess[];
+  /** Epoch ms: command sent, and the moment the new processes were seen serving. */
+  restartedAt: number;
+  servedAt: number;
+  /** From the restart command until the app served again. */
+  ms: number;
+  polls: number;
+  serveCheck: ServeCheck;
+}
+
+export async function restartApp(ssh: RemoteRunner, appRoot: string, options: RestartOptions): Promise<RestartResult> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const pollMs = options.pollMs ?? 300;
+  if (!appRoot.startsWith('/')) throw new ValidationError(`app root must be an absolute path, got ${JSON.stringify(appRoot)}`, { field: 'appRoot' });
+  const before = await readAppProcesses(ssh, appRoot);
+  const oldGupids = new Set(before.processes.map((p) => p.gupid));
+  const restartedAt = Date.now();
+  const deadline = restartedAt + timeoutMs;
+
+  const command = ['passenger-config', 'restart-app', appRoot, '--ignore-app-not-running'];
+  const run = await ssh.exec(command, { timeoutMs, allowFail: true });
+  if (run.code !== 0) {
+    throw new PassengerCommandError(command.join(' '), `exit ${run.code}: ${(run.stderr || run.stdout).trim().slice(0, 400)}`);
+  }
+
+  let polls = 0;
+  let lastSeen = 'nothing read yet';
+  let current: AppProcesses = before;
+  while (Date.now() < deadline) {
+    polls++;
+    current = await readAppProcesses(ssh, appRoot);
+    const fresh = current.processes.filter((p) => !oldGupids.has(p.gupid) && p.lifeStatus === 'ALIVE');
+    const stale = current.processes.filter((p) => oldGupids.has(p.gupid));
+    lastSeen = `${describeProcesses(current.processes)}; old still running: ${stale.length}`;
+    if (current.processes.length === 0 || (fresh.length > 0 && stale.length === 0)) {
+      // With no process at all (lazy spawning, min instances 0) the request makes Passenger spawn one.
+      const serveCheck = await options.serves();
+      lastSeen += `; ${serveCheck.detail}`;
+      if (serveCheck.ok && fresh.length > 0 && stale.length === 0) {
+        const servedAt = Date.now();
+        return { appRoot, before: before.processes, after: current.processes, restartedAt, servedAt, ms: servedAt - restartedAt, polls, serveCheck };
+      }
+    }
+    await delay(Math.min(pollMs, Math.max(0, deadline - Date.now())));
+  }
+  throw new RestartTimeoutError(appRoot, timeoutMs, lastSeen);
+}
