@@ -1,0 +1,213 @@
+import { expect } from 'chai';
+import { DomainLocks } from '../../backend/src/apply/domain-lock.js';
+import { TEST_CRASH_STARTUP_FILE, TEST_FAULT_ENV } from '../../backend/src/apply/test-fault.js';
+import type { ServerConfig } from '../../backend/src/config/types.js';
+import type { StepEvent } from '../../backend/src/events.js';
+import { ChangeService } from '../../backend/src/jobs/change-service.js';
+import type { ServerInventory } from '../../backend/src/plesk/inventory.js';
+import { readFiles } from '../../backend/src/ssh/files.js';
+import { SessionPool } from '../../backend/src/ssh/pool.js';
+import type { SshSession } from '../../backend/src/ssh/session.js';
+import { createStore, openDatabase, type Store } from '../../backend/src/store/index.js';
+import { DomainLockRows } from '../../backend/src/store/domain-locks.js';
+import { readAppProcesses } from '../../backend/src/verify/app-processes.js';
+import { checkHandshake, runOverlapProbe } from '../../backend/src/verify/engineio-probe.js';
+import type { PublicTarget } from '../../backend/src/verify/http-client.js';
+import { demoDomainSpecs, loadConnection, resetHost } from '../support/testhost.js';
+
+// These tests CHANGE demo domains on the test host: run them under `flock /var/lock/pp-host.lock`.
+const ENDPOINT = { address: '127.0.0.1', httpPort: 8080, httpsPort: 8443, acceptSelfSignedOnTestHost: true };
+// A shorter process watch than the product's 10 s default keeps this file under its time budget;
+// the idle test below waits past the server's idle time on its own.
+const VERIFY = { watchWindowMs: 3_000 };
+
+function target(domain: string, scheme: 'http' | 'https'): PublicTarget {
+  return { domain, scheme, address: ENDPOINT.address, port: scheme === 'https' ? ENDPOINT.httpsPort : ENDPOINT.httpPort, acceptSelfSignedOnTestHost: true };
+}
+
+async function apacheReloads(session: SshSession): Promise<number> {
+  // Every graceful restart of Apache logs this line once; counting it counts reloads.
+  const res = await session.exec(['sh', '-c', 'grep -c "resuming normal operations" /var/log/apache2/error.log || true']);
+  return Number(res.stdout.trim());
+}
+
+async function pidsOf(session: SshSession, appRoot: string): Promise<number[]> {
+  return (await readAppProcesses(session, appRoot)).processes.map((p) => p.pid).sort();
+}
+
+async function hashes(session: SshSession, paths: string[]): Promise<string[]> {
+  return (await readFiles(session, paths)).map((f) => (f.exists ? (f.sha256 as string) : 'absent'));
+}
+
+describe('apply: one-click Socket.IO safe on the test host (changes host state)', function () {
+  this.timeout(120_000);
+  let server: ServerConfig;
+  let pool: SessionPool;
+  let store: Store;
+  let service: ChangeService;
+  let session: SshSession;
+  let inventory: ServerInventory;
+
+  const domainOf = (name: string) => inventory.domains.find((d) => d.name === name)!;
+
+  before(async () => {
+    await resetHost();
+    // The demo apps' Socket.IO paths, as an admin would configure them for the server.
+    server = { ...loadConnection(), socketIoPaths: Object.fromEntries(demoDomainSpecs().map((d) => [d.name, d.socketIoPath])) };
+    pool = new SessionPool();
+    const db = openDatabase(':memory:');
+    store = createStore(db);
+    service = new ChangeService({ pool, journal: store.journal, locks: new DomainLocks(new DomainLockRows(db)), endpointFor: () => ENDPOINT, verifyDefaults: VERIFY });
+    session = await pool.get(server);
+    inventory = await service.inventory(server);
+  });
+
+  after(async () => {
+    delete process.env[TEST_FAULT_ENV];
+    pool?.closeAll();
+    await resetHost();
+  });
+
+  it('(b) multi fails the probe before; the profile goes to .htaccess, causes zero reloads, keeps other pids, and the probe passes after', async () => {
+    const before = await runOverlapProbe(target('multi.demo.test', 'https'), { rounds: 10 });
+    expect(before.badRequests, 'the 400 must reproduce before the fix').to.be.greaterThan(0);
+
+    const others = ['healthy.demo.test', 'custompath.demo.test', 'plainhttp.demo.test'].map(domainOf);
+    const pidsBefore = await Promise.all(others.map((d) => pidsOf(session, d.appRoot)));
+    const reloadsBefore = await apacheReloads(session);
+
+    const events: StepEvent[] = [];
+    const result = await service.apply(server, 'multi.demo.test', { kind: 'profile', profile: 'socketio-safe' }, { actor: 'test', events: (e) => events.push(e) });
+
+    expect(result.status, result.message).to.equal('verified');
+    expect(result.plan!.files.map((f) => f.kind)).to.deep.equal(['htaccess']);
+    expect(result.plan!.reloadNeeded).to.equal(false);
+    expect(result.plan!.files[0]!.after).to.contain('PassengerStickySessions on');
+    expect(result.outcome!.reloads).to.equal(0);
+    expect(await apacheReloads(session)).to.equal(reloadsBefore);
+    expect(await Promise.all(others.map((d) => pidsOf(session, d.appRoot)))).to.deep.equal(pidsBefore);
+    expect(result.verification!.probe!.badRequests).to.equal(0);
+    expect(events.map((e) => e.step)).to.include.members(['checkpoint', 'write', 'config-test', 'verify.probe', 'verify.verdict']);
+
+    const after = await runOverlapProbe(target('multi.demo.test', 'https'), { rounds: 10 });
+    expect(after.ok).to.equal(true);
+    expect(after.badRequests).to.equal(0);
+
+    const again = await service.apply(server, 'multi.demo.test', { kind: 'profile', profile: 'socketio-safe' }, { actor: 'test' });
+    expect(again.status).to.equal('nothing-to-do');
+    expect(again.message).to.match(/nothing to do/);
+  });
+
+  it('(c) idle gets min instances 1 in vhost.conf and vhost_ssl.conf and keeps its pid after idling past 6 s', async () => {
+    const result = await service.apply(server, 'idle.demo.test', { kind: 'profile', profile: 'socketio-safe' }, { actor: 'test' });
+    expect(result.status, result.message).to.equal('verified');
+    const kinds = result.plan!.files.map((f) => f.kind).sort();
+    expect(kinds).to.include.members(['vhost', 'vhost_ssl']);
+    for (const f of result.plan!.files.filter((x) => x.kind !== 'htaccess')) expect(f.after).to.contain('PassengerMinInstances 1');
+    expect(result.plan!.reloadImpact!.otherApps).to.be.greaterThan(0);
+    expect(result.outcome!.reloads).to.equal(1);
+
+    const appRoot = domainOf('idle.demo.test').appRoot;
+    await checkHandshake(target('idle.demo.test', 'https'), { socketIoPath: '/socket.io/' });
+    const pid = await pidsOf(session, appRoot);
+    expect(pid).to.have.length(1);
+    await new Promise((r) => setTimeout(r, 8_500));
+    expect(await pidsOf(session, appRoot)).to.deep.equal(pid);
+  });
+
+  it('plainhttp gets sticky cookie attributes without Secure, an https finding, and passes the browser-rules probe', async () => {
+    const result = await service.apply(server, 'plainhttp.demo.test', { kind: 'profile', profile: 'socketio-safe' }, { actor: 'test' });
+    expect(result.status, result.message).to.equal('verified');
+    const vhost = result.plan!.files.find((f) => f.kind === 'vhost')!;
+    expect(vhost.after).to.match(/PassengerStickySessionsCookieAttributes "?SameSite=Lax"?/);
+    expect(vhost.after).to.not.match(/Secure/);
+    expect(result.plan!.files.some((f) => f.kind === 'vhost_ssl')).to.equal(false);
+    expect(result.plan!.findings.map((f) => f.id)).to.include('profile-recommend-https');
+    expect(result.verification!.scheme).to.equal('http');
+    expect(result.verification!.cookieMode).to.equal('browser');
+    expect(result.verification!.probe!.badRequests).to.equal(0);
+  });
+
+  it('a change the config test rejects (test-only seam) is rolled back byte for byte, the config test passes, other domains serve', async () => {
+    const domain = domainOf('custompath.demo.test');
+    const paths = domain.files.filter((f) => f.kind !== 'vhost_nginx').map((f) => f.path);
+    const hashesBefore = await hashes(session, paths);
+    process.env[TEST_FAULT_ENV] = 'config-test';
+    let result;
+    try {
+      result = await service.apply(server, domain.name, { kind: 'profile', profile: 'socketio-safe' }, { actor: 'test' });
+    } finally {
+      delete process.env[TEST_FAULT_ENV];
+    }
+    expect(result.status, result.message).to.equal('rolled-back');
+    expect(result.exitCode).to.equal(1);
+    expect(result.plan!.files.find((f) => f.kind === 'vhost')!.after).to.contain('PassengerMaxInstances 2');
+    expect(await hashes(session, paths)).to.deep.equal(hashesBefore);
+    expect((await session.exec(['apache2ctl', '-t'], { allowFail: true })).code).to.equal(0);
+    for (const [name, scheme] of [['healthy.demo.test', 'https'], ['multi.demo.test', 'https'], ['plainhttp.demo.test', 'http'], [domain.name, 'https']] as const) {
+      const hs = await checkHandshake(target(name, scheme), { socketIoPath: domainOf(name).socketIoPath });
+      expect(hs.ok, `${name} must still serve`).to.equal(true);
+    }
+  });
+
+  it('a startup file that crashes after the change fails verification, is rolled back automatically, and the journal shows every step', async () => {
+    const domain = domainOf('healthy.demo.test');
+    const crashFile = `${domain.appRoot}/${TEST_CRASH_STARTUP_FILE}`;
+    await session.exec(['sh', '-c', 'printf "%s\\n" "throw new Error(\\"pp test crash on start\\")" > "$1"', 'sh', crashFile]);
+    process.env[TEST_FAULT_ENV] = 'startup-crash';
+    let result;
+    try {
+      result = await service.apply(server, domain.name, { kind: 'set', settings: [{ key: 'passenger_max_requests', value: '0' }] }, {
+        actor: 'test',
+        verifyOptions: { restartTimeoutMs: 8_000 },
+      });
+    } finally {
+      delete process.env[TEST_FAULT_ENV];
+      await session.exec(['rm', '-f', crashFile]);
+    }
+    expect(result.status, result.message).to.equal('rolled-back');
+    expect(result.exitCode).to.equal(1);
+    expect(result.verification!.ok).to.equal(false);
+    expect(result.rollback!.verification!.ok, 'the rolled-back state must verify').to.equal(true);
+
+    const history = service.history(server, domain.name);
+    const change = history.find((c) => c.id === result.changeId)!;
+    expect(change.status).to.equal('rolled-back');
+    expect(change.checkpointId).to.equal(result.checkpointId);
+    const steps = change.events.map((e) => `${e.step}:${e.status}`);
+    for (const s of ['plan:info', 'checkpoint:ok', 'write:ok', 'config-test:ok', 'verify.restart:fail', 'verify.verdict:fail', 'rollback:start', 'rollback.verify:info', 'rollback:ok']) {
+      expect(steps, s).to.include(s);
+    }
+    // The rollback is a change of its own: checkpoint, write, config test again, after the failed verdict.
+    const afterVerdict = steps.slice(steps.indexOf('verify.verdict:fail'));
+    expect(afterVerdict).to.include.members(['checkpoint:ok', 'write:ok', 'config-test:ok']);
+    // healthy has no vhost.conf, so Plesk must regenerate to include the new file (which reloads); else one reload.
+    expect(steps.some((s) => s === 'reload:ok' || s === 'regenerate:ok')).to.equal(true);
+    expect(history.some((c) => c.id === result.rollback!.changeId && c.kind === 'auto-rollback')).to.equal(true);
+    const files = await readFiles(session, [`/var/www/vhosts/system/${domain.name}/conf/vhost.conf`]);
+    expect(files[0]!.exists ? files[0]!.bytes.toString('utf8') : '').to.not.contain(TEST_CRASH_STARTUP_FILE);
+  });
+
+  it('refuses bad input with a clear message and writes nothing', async () => {
+    const domain = domainOf('multi.demo.test');
+    const paths = domain.files.map((f) => f.path);
+    const before = await hashes(session, paths);
+    const changesBefore = service.history(server, domain.name).length;
+    const bad: Array<[string, string, RegExp]> = [
+      ['passenger_max_instances', '2', /Enterprise/],
+      ['passenger_pool_idle_time', '600', /whole server/],
+      ['passenger_min_instances', 'many', /whole number/],
+      ['passenger_min_instances', '-1', /out of range/],
+      ['passenger_sticky_sessions_cookie_attributes', 'SameSite=Lax\nInclude /etc/shadow', /line break/],
+      ['passenger_sticky_sessions_cookie_attributes', 'SameSite=Lax" </VirtualHost>', /config files treat specially/],
+    ];
+    for (const [key, value, message] of bad) {
+      const r = await service.apply(server, domain.name, { kind: 'set', settings: [{ key, value }] }, { actor: 'test' });
+      expect(r.status, `${key}=${value}`).to.equal('refused');
+      expect(r.exitCode).to.equal(2);
+      expect(r.message).to.match(message);
+    }
+    expect(await hashes(session, paths)).to.deep.equal(before);
+    expect(service.history(server, domain.name)).to.have.length(changesBefore);
+  });
+});
