@@ -1,0 +1,104 @@
+/** Shapes of a bulk job: what was asked, the stored plan, per-domain states and the summary. */
+import type { ChangePlan } from '../apply/plan.js';
+import type { WebServer } from '../passenger/catalog.js';
+
+export type BulkSelection =
+  | { kind: 'list'; domains: string[] }
+  | { kind: 'filter'; filter: 'at-risk' }
+  | { kind: 'all' };
+
+export interface BulkRequest {
+  profile: 'socketio-safe';
+  selection: BulkSelection;
+  /** Limit to these servers (default: every configured server). */
+  servers?: string[];
+  dryRun?: boolean;
+  /** Servers worked on at once. */
+  serverConcurrency?: number;
+  /** Verifications at once per server. */
+  verifyConcurrency?: number;
+  /** The first domain of each server alone first, then the rest. */
+  canary?: boolean;
+  /** Stop a server's batch after this many failed domains (0 or absent: never stop early). */
+  maxFailPerServer?: number;
+  /** Skip live verification (changes stay unproved; no automatic rollback). */
+  verify?: boolean;
+}
+
+/** Per-domain progress. Terminal: verified, applied (no verify), nothing-to-do, refused, rolled-back, rollback-failed, cancelled, conflict. */
+export type DomainState =
+  | 'planned'
+  | 'nothing-to-do'
+  | 'refused'
+  | 'checkpointed'
+  | 'writing'
+  | 'written'
+  | 'verifying'
+  | 'verified'
+  | 'applied'
+  | 'failed'
+  | 'cancelled'
+  | 'rolling-back'
+  | 'rolled-back'
+  | 'rollback-failed'
+  | 'conflict';
+
+export const TERMINAL_STATES: ReadonlySet<string> = new Set([
+  'verified', 'applied', 'nothing-to-do', 'refused', 'rolled-back', 'rollback-failed', 'cancelled', 'conflict',
+]);
+
+/** One domain in the stored plan: enough to write, verify and undo it without a new inventory. */
+export interface BulkDomainPlan {
+  domain: string;
+  webServer: WebServer;
+  https: boolean;
+  appRoot: string;
+  socketIoPath: string;
+  plan: ChangePlan;
+  /** Set once its checkpoint is saved (before anything is written). */
+  checkpointId?: string;
+  changeId?: string;
+}
+
+export interface BulkServerPlan {
+  server: string;
+  domains: BulkDomainPlan[];
+  /** Selected but nothing to write (already safe) or refused by the catalog. */
+  skipped: Array<{ domain: string; state: 'nothing-to-do' | 'refused'; message: string }>;
+  /** The server could not be read at planning time. */
+  error?: string;
+}
+
+export interface BulkPlan {
+  servers: BulkServerPlan[];
+}
+
+export interface ServerCounters {
+  server: string;
+  configTests: number;
+  reloads: number;
+  regenerations: number;
+  batches: number;
+  verified: number;
+  failed: number;
+  wallMs: number;
+  verifyMs: number;
+  error?: string;
+}
+
+export interface BulkSummary {
+  counts: Record<string, number>;
+  servers: ServerCounters[];
+  wallMs: number;
+}
+
+/** Recorded in the job's request so another process can tell a live job from one whose runner died. */
+export interface RunnerMark {
+  pid: number;
+  host: string;
+  startedAt: string;
+}
+
+export interface StoredBulkRequest extends BulkRequest {
+  runner?: RunnerMark;
+}
