@@ -13,7 +13,7 @@ import { expect } from 'chai';
 import type { ServerConfig } from '../../backend/src/config/types.js';
 import { diagnoseServer } from '../../backend/src/diagnose/diagnose.js';
 import type { DomainInventory, ServerInventory } from '../../backend/src/plesk/inventory.js';
-import { readServerInventory } from '../../backend/src/plesk/inventory-service.js';
+import { InventoryService, readServerInventory } from '../../backend/src/plesk/inventory-service.js';
 import { SessionPool } from '../../backend/src/ssh/pool.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -154,6 +154,19 @@ describe('inventory on the test host (read-only)', function () {
     for (const d of inv.domains.filter((x) => x.processes.length > 0)) {
       for (const p of d.processes) expect(stdout).to.contain(`<pid>${p.pid}</pid>`);
     }
+  });
+
+  it('caches the last read per server with its time, and joins reads already under way', async () => {
+    const service = new InventoryService(pool, { analyse: (i) => diagnoseServer(i) });
+    const before = pool.execCount(server.name);
+    const [a, b] = await Promise.all([service.get(server), service.get(server)]);
+    expect(b).to.equal(a);
+    expect(await service.get(server, 60_000)).to.equal(a);
+    expect(pool.execCount(server.name) - before).to.equal(1);
+    expect(service.cached(server.name)!.readAt.toISOString()).to.equal(a.inventory.readAt);
+    expect(a.analysis.domains.map((d) => d.domain)).to.include('multi.demo.test');
+    service.invalidate(server.name);
+    expect(service.cached(server.name)).to.equal(undefined);
   });
 
   describe('CLI through the real bin', () => {
