@@ -18,6 +18,8 @@ import { DomainLocks } from './apply/domain-lock.js';
 import { DomainLockRows } from './store/domain-locks.js';
 import { ChangeService } from './jobs/change-service.js';
 import { JobEventBus } from './jobs/event-bus.js';
+import { BulkRunner } from './jobs/bulk-runner.js';
+import { DeadHolderLockRows } from './jobs/stale-locks.js';
 import type { ServerEntry } from './config/types.js';
 import type { PublicEndpoint } from './verify/verifier.js';
 
@@ -51,6 +53,8 @@ export interface Services {
   inventory: InventoryService<ServerDiagnosis>;
   /** Single-domain changes (plan, apply with verification and rollback, history), journaled in the store. */
   changes: ChangeService;
+  /** Bulk jobs across servers (one config test and at most one reload per server), durable and resumable. */
+  bulk: BulkRunner;
   /** Live job events for the web pages and the CLI. */
   events: JobEventBus;
   /** Closes SSH sessions and the database. Safe to call twice. */
@@ -100,6 +104,15 @@ export async function createServices(options: ServiceOptions = {}): Promise<Serv
       locks: new DomainLocks(new DomainLockRows(db)),
       endpointFor: (server) => publicEndpointOf(servers.find(server.name) ?? { ...server, source: 'config' }),
     });
+    const bulk = new BulkRunner({
+      pool,
+      jobs: store.jobs,
+      journal: store.journal,
+      bus: events,
+      locks: new DomainLocks(new DeadHolderLockRows(new DomainLockRows(db))),
+      servers: { list: () => servers.list(), get: (name) => servers.get(name) },
+      endpointFor: (server) => publicEndpointOf(servers.find(server.name) ?? { ...server, source: 'config' }),
+    });
     logger.debug({ config: paths.configPath ?? null, dataDir: paths.dataDir, servers: servers.list().map((s) => s.name) }, 'services ready');
     return {
       paths,
@@ -111,6 +124,7 @@ export async function createServices(options: ServiceOptions = {}): Promise<Serv
       pool,
       inventory,
       changes,
+      bulk,
       events,
       async close() {
         if (closed) return;

@@ -1,4 +1,5 @@
 import type { Command } from './command.js';
+import { bulkCommand, jobCommand, jobsCommand } from './bulk.js';
 import { serversCommand } from './servers.js';
 import { inventoryCommand, showCommand } from './inventory.js';
 import { serveCommand } from './serve.js';
@@ -12,6 +13,9 @@ export const commands: Command[] = [
   serversCommand,
   inventoryCommand,
   showCommand,
+  bulkCommand,
+  jobsCommand,
+  jobCommand,
   serveCommand,
   hashPasswordCommand,
 ];

@@ -192,6 +192,11 @@ export class BulkRunner {
     return out.sort((a, b) => a.server.localeCompare(b.server) || a.domain.localeCompare(b.domain));
   }
 
+  /** Each domain's recorded state, for tables. */
+  domainRows(jobId: string): Array<{ server: string; domain: string; state: string; message?: string | undefined }> {
+    return this.deps.jobs.domainStates(jobId).map((s) => ({ server: s.server, domain: s.domain, state: s.state, message: s.message }));
+  }
+
   // ---------------------------------------------------------------- planning
 
   private async plan(jobId: string, request: BulkRequest): Promise<BulkPlan> {
