@@ -283,7 +283,7 @@ export function planFromFiles(
   const summary = nothingToDo
     ? `${domain.name}: nothing to do, the files already say this.`
     : `${domain.name}: ${files.length} file${files.length === 1 ? '' : 's'} to change (${files.map((f) => f.kind).join(', ')}); ` +
-      (reloadNeeded ? `needs a ${domain.mode} reload${regenerateNeeded ? ' (through plesk reconfigure)' : ''}` : 'no reload needed (.htaccess is read on every request)');
+      (reloadNeeded ? `needs one ${domain.mode === 'apache' ? 'Apache' : 'nginx'} reload${regenerateNeeded ? ' (through plesk reconfigure)' : ''}` : 'no reload needed (.htaccess is read on every request)');
   return {
     server: inventory.server,
     domain: domain.name,

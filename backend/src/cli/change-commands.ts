@@ -1,71 +1,66 @@
 /**
- * `apply`, `set`, `verify`, `rollback`, `history`: the change commands of the CLI. Steps are printed
- * live as they happen; `--json` prints one JSON document at the end instead. Exit codes:
- * 0 ok, 1 failed (verification or config test) and rolled back, 2 refused input, 3 rollback failed / server error.
+ * `apply`, `set`, `verify`, `rollback`, `history`: the single-domain change commands. Steps are
+ * printed live as they happen (on stderr with --json, where stdout holds one JSON document at the end).
+ * Exit codes (cli/exit-codes.ts): 0 ok; 1 the change failed (verification or config test) and was rolled
+ * back; 2 refused input, nothing written; 3 the rollback failed or another server error.
  */
-import type { ServerConfig } from '../config/types.js';
+import type { ServerEntry } from '../config/types.js';
 import { ValidationError } from '../errors.js';
-import type { EventSink, StepEvent } from '../events.js';
 import type { ChangePlan, RequestedSetting } from '../apply/plan.js';
-import type { ChangeResult, ChangeService } from '../jobs/change-service.js';
-import { planForJournal } from '../jobs/change-service.js';
+import { type ChangeResult, planForJournal } from '../jobs/change-service.js';
+import { SOCKETIO_SAFE } from '../profile/socketio-safe.js';
+import { booleanOption, requirePositionals, stringOption } from './args.js';
+import type { Command, CommandContext } from './command.js';
+import { ExitCode, UsageError } from './exit-codes.js';
 
-export interface ChangeCommandContext {
-  service: ChangeService;
-  server: ServerConfig;
-  actor: string;
-  /** One line to stdout. */
-  out: (line: string) => void;
-}
+const SERVER = { server: { type: 'string' as const, valueName: 'NAME', description: 'the server hosting the domain (default: the one that has it)' } };
+const CHANGE_OPTIONS = {
+  ...SERVER,
+  'dry-run': { type: 'boolean' as const, description: 'show the plan (diff per file, reload and its cost) and write nothing' },
+  'no-verify': { type: 'boolean' as const, description: 'skip the live verification (and so the automatic rollback on failure)' },
+};
 
-export interface ParsedArgs {
-  positionals: string[];
-  flags: Map<string, string | true>;
-}
-
-/** Minimal flag parsing for these commands: `--name value`, `--name=value`, boolean `--flag`. */
-export function parseChangeArgs(argv: readonly string[], valued: readonly string[]): ParsedArgs {
-  const positionals: string[] = [];
-  const flags = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (!a.startsWith('--')) {
-      positionals.push(a);
-      continue;
-    }
-    const eq = a.indexOf('=');
-    const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-    if (eq > 0) flags.set(name, a.slice(eq + 1));
-    else if (valued.includes(name)) {
-      const v = argv[++i];
-      if (v === undefined) throw new ValidationError(`--${name} needs a value.`, { field: name });
-      flags.set(name, v);
-    } else flags.set(name, true);
+/** The server named by --server, the only server, or the one whose inventory has the domain. */
+async function serverFor(ctx: CommandContext, domain: string): Promise<ServerEntry> {
+  const { servers, inventory } = await ctx.services();
+  const named = stringOption(ctx.args, 'server');
+  if (named) return servers.get(named);
+  const all = servers.list();
+  if (all.length === 1) return all[0]!;
+  if (all.length === 0) throw new ValidationError('no servers configured', { hint: 'add one with `passenger-panel servers add`' });
+  for (const s of all) {
+    const read = await inventory.get(s, 60_000).catch(() => undefined);
+    if (read?.inventory.domains.some((d) => d.name === domain)) return s;
   }
-  return { positionals, flags };
+  throw new ValidationError(`domain ${domain.slice(0, 100)} was not found on any server`, { hint: 'name its server with --server' });
 }
 
-const MARK: Record<StepEvent['status'], string> = { start: '..', ok: 'ok', fail: '!!', info: '--' };
-
-/** Live step printer: `HH:MM:SS ok  step  message`. */
-export function liveSteps(out: (line: string) => void): EventSink {
-  return (e) => out(`${e.at.slice(11, 19)} ${MARK[e.status].padEnd(2)} ${e.step.padEnd(18)} ${e.message.replace(/\s+/g, ' ')}`);
+function domainArg(ctx: CommandContext, usage: string, max = 1): string {
+  requirePositionals(ctx.args, { min: 1, max }, usage);
+  return ctx.args.positionals[0]!.toLowerCase();
 }
 
-export function renderPlan(plan: ChangePlan): string[] {
+export function renderPlan(plan: ChangePlan): string {
   const lines = [`Plan for ${plan.domain} on ${plan.server}: ${plan.summary}`];
-  for (const s of plan.settings) lines.push(`  ${s.key} = ${s.value === null ? '(removed)' : String(s.value)}${s.files.length ? `  -> ${s.files.join(', ')}` : ''}${s.reason ? `\n      ${s.reason}` : ''}`);
+  for (const s of plan.settings) {
+    lines.push(`  ${s.key} = ${s.value === null ? '(our line removed)' : String(s.value)}${s.files.length ? `  -> ${s.files.join(', ')}` : ''}`);
+    if (s.reason) lines.push(`      ${s.reason}`);
+  }
   if (plan.reloadImpact) {
     const r = plan.reloadImpact;
-    lines.push(`  Reload cost: restarts ${r.otherApps} other app(s) with ${r.otherProcesses} process(es) holding ${r.otherSessions} session(s) on this ${r.webServer}, plus this domain's ${r.thisDomainProcesses}.`);
+    lines.push(
+      `  Reload cost: restarts ${r.otherApps} other app(s) with ${r.otherProcesses} process(es) holding ${r.otherSessions} session(s) ` +
+        `on this ${r.webServer}, plus this domain's ${r.thisDomainProcesses}.`,
+    );
   }
   for (const f of plan.findings) lines.push(`  [${f.severity}] ${f.title}: ${f.fix}`);
-  if (plan.testFault) lines.push(`  TEST FAULT SEAM ACTIVE: ${plan.testFault} (PASSENGER_PANEL_TEST_FAULT)`);
+  if (plan.testFault) lines.push(`  TEST-ONLY FAULT SEAM ACTIVE: ${plan.testFault} (PASSENGER_PANEL_TEST_FAULT)`);
   for (const f of plan.files) lines.push(...f.diff.trimEnd().split('\n').map((l) => `  ${l}`));
-  return lines;
+  return `${lines.join('\n')}\n`;
 }
 
 function resultJson(r: ChangeResult): unknown {
+  const verification = (v: ChangeResult['verification']) => (v ? { verdict: v.verdict, scheme: v.scheme, checks: v.checks } : null);
   return {
     status: r.status,
     exitCode: r.exitCode,
@@ -74,18 +69,16 @@ function resultJson(r: ChangeResult): unknown {
     checkpointId: r.checkpointId ?? null,
     plan: r.plan ? planForJournal(r.plan) : null,
     reloads: r.outcome?.reloads ?? 0,
-    verification: r.verification ? { verdict: r.verification.verdict, checks: r.verification.checks } : null,
-    rollback: r.rollback
-      ? { changeId: r.rollback.changeId, status: r.rollback.outcome.status, verification: r.rollback.verification ? { verdict: r.rollback.verification.verdict, checks: r.rollback.verification.checks } : null }
-      : null,
+    verification: verification(r.verification),
+    rollback: r.rollback ? { changeId: r.rollback.changeId, status: r.rollback.outcome.status, verification: verification(r.rollback.verification) } : null,
   };
 }
 
-function finishResult(r: ChangeResult, json: boolean, ctx: ChangeCommandContext): number {
-  if (json) ctx.out(JSON.stringify(resultJson(r), null, 2));
+function report(ctx: CommandContext, r: ChangeResult): number {
+  if (ctx.out.json) ctx.out.data(resultJson(r));
   else {
-    if (r.plan && (r.status === 'dry-run' || r.status === 'nothing-to-do')) renderPlan(r.plan).forEach((l) => ctx.out(l));
-    ctx.out(`${r.status.toUpperCase()}: ${r.message}${r.checkpointId ? ` (checkpoint ${r.checkpointId})` : ''}`);
+    if (r.plan && (r.status === 'dry-run' || r.status === 'nothing-to-do')) ctx.out.text(renderPlan(r.plan));
+    ctx.out.text(`${r.status.toUpperCase()}: ${r.message}${r.checkpointId ? ` (checkpoint ${r.checkpointId})` : ''}`);
   }
   return r.exitCode;
 }
@@ -93,54 +86,108 @@ function finishResult(r: ChangeResult, json: boolean, ctx: ChangeCommandContext)
 /** KEY=VALUE -> a requested setting; `KEY=` (empty) removes our line for KEY. */
 export function parseAssignment(text: string): RequestedSetting {
   const eq = text.indexOf('=');
-  if (eq <= 0) throw new ValidationError(`"${text.slice(0, 60)}" is not KEY=VALUE.`, { hint: 'e.g. passenger_min_instances=1, or KEY= to remove our line' });
+  if (eq <= 0) throw new UsageError(`"${text.slice(0, 60)}" is not KEY=VALUE`, 'e.g. passenger_min_instances=1, or KEY= to remove our line');
   const value = text.slice(eq + 1);
   return { key: text.slice(0, eq), value: value === '' ? null : value };
 }
 
-export async function runChangeCommand(command: string, argv: readonly string[], ctx: ChangeCommandContext): Promise<number> {
-  const args = parseChangeArgs(argv, ['profile', 'to', 'server', 'watch']);
-  const json = args.flags.has('json');
-  const [domain, ...rest] = args.positionals;
-  if (!domain) throw new ValidationError(`${command} needs a domain.`, { hint: `passenger-panel ${command} <domain> ...` });
-  const events = json ? undefined : liveSteps(ctx.out);
-  const common = { actor: ctx.actor, dryRun: args.flags.has('dry-run'), verify: !args.flags.has('no-verify'), ...(events ? { events } : {}) };
-  switch (command) {
-    case 'apply': {
-      const profile = args.flags.get('profile');
-      if (profile !== 'socketio-safe') throw new ValidationError('apply needs --profile socketio-safe.', { field: 'profile' });
-      return finishResult(await ctx.service.apply(ctx.server, domain, { kind: 'profile', profile }, common), json, ctx);
-    }
-    case 'set': {
-      if (rest.length === 0) throw new ValidationError('set needs at least one KEY=VALUE.', { hint: 'e.g. set example.com passenger_min_instances=1' });
-      const settings = rest.map(parseAssignment);
-      return finishResult(await ctx.service.apply(ctx.server, domain, { kind: 'set', settings }, common), json, ctx);
-    }
-    case 'rollback': {
-      const to = args.flags.get('to');
-      return finishResult(await ctx.service.rollback(ctx.server, domain, { ...common, ...(typeof to === 'string' ? { to } : {}) }), json, ctx);
-    }
-    case 'verify': {
-      const { report, changeId } = await ctx.service.verify(ctx.server, domain, { actor: ctx.actor, ...(events ? { events } : {}) });
-      if (json) ctx.out(JSON.stringify({ changeId, verdict: report.verdict, ok: report.ok, scheme: report.scheme, checks: report.checks }, null, 2));
-      else ctx.out(`${report.ok ? 'VERIFIED' : 'FAILED'}: ${report.checks.map((c) => `${c.check} ${c.ok ? 'ok' : 'FAILED'}: ${c.summary}`).join(' | ')}`);
-      return report.ok ? 0 : 1;
-    }
-    case 'history': {
-      const entries = ctx.service.history(ctx.server, domain);
-      if (json) {
-        ctx.out(JSON.stringify(entries, null, 2));
-        return 0;
-      }
-      if (entries.length === 0) ctx.out(`No changes recorded for ${domain}.`);
-      for (const c of entries) {
-        ctx.out(`${c.createdAt}  ${c.kind.padEnd(13)} ${c.status.padEnd(15)} ${String(c.verdict ?? '').padEnd(10)} by ${c.actor}  ${c.id}${c.checkpointId ? `  checkpoint ${c.checkpointId}` : ''}`);
-      }
-      return 0;
-    }
-    default:
-      throw new ValidationError(`Unknown command ${command}.`);
-  }
+function changeOptions(ctx: CommandContext) {
+  return {
+    actor: `cli:${process.env.SUDO_USER ?? process.env.USER ?? 'unknown'}`,
+    dryRun: booleanOption(ctx.args, 'dry-run'),
+    verify: !booleanOption(ctx.args, 'no-verify'),
+    events: (e: Parameters<CommandContext['out']['event']>[0]) => ctx.out.event(e),
+  };
 }
 
-export const CHANGE_COMMANDS = ['apply', 'set', 'verify', 'rollback', 'history'] as const;
+export const applyCommand: Command = {
+  name: 'apply',
+  summary: 'apply a profile to one domain: plan, checkpoint, write, test, reload if needed, verify live, roll back on failure',
+  usage: 'apply <domain> --profile socketio-safe [--dry-run] [--no-verify] [--server NAME] [--json]',
+  options: { ...CHANGE_OPTIONS, profile: { type: 'string', valueName: 'NAME', description: `the profile (${SOCKETIO_SAFE})` } },
+  async run(ctx) {
+    const domain = domainArg(ctx, this.usage);
+    const profile = stringOption(ctx.args, 'profile');
+    if (profile !== SOCKETIO_SAFE) throw new UsageError(`apply needs --profile ${SOCKETIO_SAFE}${profile ? ` (unknown profile "${profile.slice(0, 40)}")` : ''}`);
+    const server = await serverFor(ctx, domain);
+    const { changes } = await ctx.services();
+    return report(ctx, await changes.apply(server, domain, { kind: 'profile', profile }, changeOptions(ctx)));
+  },
+};
+
+export const setCommand: Command = {
+  name: 'set',
+  summary: 'set Passenger directives on one domain through the catalog checks (KEY= removes our line)',
+  usage: 'set <domain> KEY=VALUE... [--dry-run] [--no-verify] [--server NAME] [--json]',
+  options: CHANGE_OPTIONS,
+  async run(ctx) {
+    const domain = domainArg(ctx, this.usage, 100);
+    const settings = ctx.args.positionals.slice(1).map(parseAssignment);
+    if (settings.length === 0) throw new UsageError('set needs at least one KEY=VALUE', 'e.g. set example.com passenger_min_instances=1');
+    const server = await serverFor(ctx, domain);
+    const { changes } = await ctx.services();
+    return report(ctx, await changes.apply(server, domain, { kind: 'set', settings }, changeOptions(ctx)));
+  },
+};
+
+export const rollbackCommand: Command = {
+  name: 'rollback',
+  summary: "put a domain's files back to a checkpoint (default: the newest), then verify",
+  usage: 'rollback <domain> [--to CHECKPOINT] [--dry-run] [--no-verify] [--server NAME] [--json]',
+  options: { ...CHANGE_OPTIONS, to: { type: 'string', valueName: 'CHECKPOINT', description: 'checkpoint id (see `history`)' } },
+  async run(ctx) {
+    const domain = domainArg(ctx, this.usage);
+    const to = stringOption(ctx.args, 'to');
+    const server = await serverFor(ctx, domain);
+    const { changes } = await ctx.services();
+    return report(ctx, await changes.rollback(server, domain, { ...changeOptions(ctx), ...(to ? { to } : {}) }));
+  },
+};
+
+export const verifyCommand: Command = {
+  name: 'verify',
+  summary: 'live restart verification of one domain: restart, browser-rules overlap probe, WebSocket, process watch',
+  usage: 'verify <domain> [--server NAME] [--json]',
+  options: SERVER,
+  async run(ctx) {
+    const domain = domainArg(ctx, this.usage);
+    const server = await serverFor(ctx, domain);
+    const { changes } = await ctx.services();
+    const { report: r, changeId } = await changes.verify(server, domain, { actor: changeOptions(ctx).actor, events: (e) => ctx.out.event(e) });
+    if (ctx.out.json) ctx.out.data({ changeId, verdict: r.verdict, ok: r.ok, scheme: r.scheme, cookieMode: r.cookieMode, checks: r.checks });
+    else for (const c of r.checks) ctx.out.text(`${c.ok ? 'ok    ' : 'FAILED'} ${c.check.padEnd(9)} ${c.summary}`);
+    if (!ctx.out.json) ctx.out.text(r.ok ? 'VERIFIED' : 'FAILED');
+    return r.ok ? ExitCode.ok : ExitCode.verificationFailed;
+  },
+};
+
+export const historyCommand: Command = {
+  name: 'history',
+  summary: "one domain's journal: every change and rollback, who, when, verdict, checkpoint",
+  usage: 'history <domain> [--server NAME] [--json]',
+  options: SERVER,
+  async run(ctx) {
+    const domain = domainArg(ctx, this.usage);
+    const server = await serverFor(ctx, domain);
+    const { changes } = await ctx.services();
+    const entries = changes.history(server, domain);
+    if (ctx.out.json) {
+      ctx.out.data(entries);
+      return ExitCode.ok;
+    }
+    if (entries.length === 0) ctx.out.text(`No changes recorded for ${domain} on ${server.name}.`);
+    ctx.out.table(
+      [
+        { header: 'when', value: (c) => c.createdAt.replace('T', ' ').slice(0, 19) },
+        { header: 'kind', value: (c) => c.kind },
+        { header: 'status', value: (c) => c.status },
+        { header: 'verdict', value: (c) => c.verdict ?? '' },
+        { header: 'by', value: (c) => c.actor },
+        { header: 'change', value: (c) => c.id },
+        { header: 'checkpoint', value: (c) => c.checkpointId ?? '' },
+      ],
+      entries,
+    );
+    return ExitCode.ok;
+  },
+};

@@ -4,6 +4,7 @@ import { serversCommand } from './servers.js';
 import { inventoryCommand, showCommand } from './inventory.js';
 import { serveCommand } from './serve.js';
 import { hashPasswordCommand } from './hash-password.js';
+import { applyCommand, historyCommand, rollbackCommand, setCommand, verifyCommand } from './change-commands.js';
 
 /**
  * Every CLI command, in the order `help` lists them. To add one: write it in its own file
@@ -13,6 +14,11 @@ export const commands: Command[] = [
   serversCommand,
   inventoryCommand,
   showCommand,
+  applyCommand,
+  setCommand,
+  verifyCommand,
+  rollbackCommand,
+  historyCommand,
   bulkCommand,
   jobsCommand,
   jobCommand,
