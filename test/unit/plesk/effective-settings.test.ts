@@ -5,6 +5,8 @@ import { parseNginxConfig } from '../../../backend/src/passenger/nginx-parser.js
 import { htaccessOverridesAllowed } from '../../../backend/src/plesk/domain-config.js';
 import { readDirectiveValue, resolveEffective, type SourcedDirective } from '../../../backend/src/plesk/effective-settings.js';
 import { CATALOG } from '../../../backend/src/passenger/catalog.js';
+import { buildServerInventory } from '../../../backend/src/plesk/inventory-builder.js';
+import type { RawInventory } from '../../../backend/src/plesk/inventory-script.js';
 
 function layer(source: SourcedDirective['source'], text: string, file: string): SourcedDirective[] {
   return parseApacheConfig(text, { file }).directives.map((directive) => ({ directive, source }));
@@ -61,5 +63,53 @@ describe('plesk effective settings', () => {
     const sibling = layer('domain', '<Directory "/var/www/vhosts/b.test">\nAllowOverride All\n</Directory>\n', '/x/last_httpd.conf');
     expect(htaccessOverridesAllowed(root, global, sibling)).to.equal(false);
     expect(htaccessOverridesAllowed(root, [], [])).to.equal(false);
+  });
+});
+
+describe('plesk inventory: a domain served by Passenger inside nginx (Plesk nginx-only mode)', () => {
+  const conf = '/var/www/vhosts/system/n.test/conf';
+  const lastNginx = [
+    'server {',
+    '\tlisten 10.0.0.1:443 ssl;',
+    '\tserver_name n.test;',
+    '\troot "/var/www/vhosts/n.test/httpdocs/public";',
+    '\tpassenger_enabled on;',
+    '\tpassenger_app_root "/var/www/vhosts/n.test/httpdocs";',
+    '\tpassenger_nodejs "/opt/plesk/node/22/bin/node";',
+    `\tinclude "${conf}/vhost_nginx.conf";`,
+    '}',
+  ];
+  const raw: RawInventory = {
+    domains: ['n.test'],
+    commands: {
+      'domain-list': { stdout: Buffer.from('n.test\n'), stderr: '', code: 0 },
+      'passenger-status': { stdout: Buffer.alloc(0), stderr: 'not running', code: 1 },
+    },
+    files: new Map([
+      ['/etc/nginx/conf.d/phusion-passenger.conf', Buffer.from('passenger_root /usr/lib/passenger/locations.ini;\npassenger_pool_idle_time 60;\n')],
+      [`${conf}/vhost_nginx.conf`, Buffer.from('# admin\r\npassenger_sticky_sessions on;\r\n')],
+    ]),
+    generated: new Map([[`${conf}/last_nginx.conf`, lastNginx.map((text, i) => ({ line: i + 1, text }))]]),
+    globalFiles: ['/etc/nginx/conf.d/phusion-passenger.conf'],
+  };
+  const inv = buildServerInventory(raw, { server: 's', systemDir: '/var/www/vhosts/system', readAt: new Date(), execs: 1, ms: 1 });
+  const d = inv.domains[0]!;
+
+  it('runs in nginx mode with nginx names, the server-wide value from the http context and the admin file spliced in', () => {
+    expect(inv.webServer).to.deep.equal({ apache: false, nginx: true });
+    expect(d.mode).to.equal('nginx');
+    expect(d.https).to.equal(true);
+    expect(d.htaccessOverrides).to.equal(false);
+    expect(d.appRoot).to.equal('/var/www/vhosts/n.test/httpdocs');
+    expect(d.nodeVersion).to.equal('22');
+    expect(d.effective.passenger_sticky_sessions).to.deep.include({ value: true, source: 'domain', file: `${conf}/vhost_nginx.conf`, line: 2 });
+    expect(d.effective.passenger_pool_idle_time).to.deep.include({ value: 60, source: 'server', line: 2 });
+    expect(inv.global.find((g) => g.key === 'passenger_pool_idle_time')).to.include({ name: 'passenger_pool_idle_time', server: 'nginx' });
+  });
+
+  it('says when processes could not be read, and notes the missing document root files', () => {
+    expect(d.processes).to.deep.equal([]);
+    expect(inv.read.warnings.join('\n')).to.match(/passenger-status --show=xml failed \(exit 1\)/);
+    expect(d.files.find((f) => f.kind === 'vhost')!.exists).to.equal(false);
   });
 });
