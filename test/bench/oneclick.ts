@@ -1,0 +1,115 @@
+/**
+ * Bench part `oneclick`: wall time of the one-click flow for one domain (apply + live verification),
+ * with the process-watch window reported on its own, and the web-server reloads it caused, beside the
+ * naive way an admin would do it by hand (append the directives to vhost.conf/vhost_ssl.conf, Plesk
+ * reconfigure, a reload "to be sure", then the same verification). Prints figures; asserts nothing.
+ * Changes the test host: run under `flock /var/lock/pp-host.lock` (it resets the host around each run).
+ */
+import { DomainLocks } from '../../backend/src/apply/domain-lock.js';
+import type { ServerConfig } from '../../backend/src/config/types.js';
+import type { StepEvent } from '../../backend/src/events.js';
+import { ChangeService } from '../../backend/src/jobs/change-service.js';
+import { SessionPool } from '../../backend/src/ssh/pool.js';
+import type { SshSession } from '../../backend/src/ssh/session.js';
+import { createStore, openDatabase } from '../../backend/src/store/index.js';
+import { DomainLockRows } from '../../backend/src/store/domain-locks.js';
+import { verifyDomain } from '../../backend/src/verify/verifier.js';
+import { demoDomainSpecs, loadConnection, resetHost } from '../support/testhost.js';
+
+const DOMAIN = 'multi.demo.test';
+const RUNS = Number(process.env.PP_BENCH_ONECLICK_RUNS ?? 3);
+const WATCH_MS = 10_000;
+const ENDPOINT = { address: '127.0.0.1', httpPort: 8080, httpsPort: 8443, acceptSelfSignedOnTestHost: true };
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+async function apacheReloads(session: SshSession): Promise<number> {
+  const res = await session.exec(['sh', '-c', 'grep -c "resuming normal operations" /var/log/apache2/error.log || true']);
+  return Number(res.stdout.trim());
+}
+
+/** Milliseconds between the watch's start and end events: the part of the flow that is pure waiting. */
+function watchMs(events: readonly StepEvent[]): number {
+  const start = events.find((e) => e.step === 'verify.watch' && e.status === 'start');
+  const end = events.find((e) => e.step === 'verify.watch' && e.status !== 'start');
+  return start && end ? Date.parse(end.at) - Date.parse(start.at) : 0;
+}
+
+interface Sample {
+  totalMs: number;
+  watchMs: number;
+  reloads: number;
+  verified: boolean;
+}
+
+async function oneClick(service: ChangeService, server: ServerConfig, session: SshSession): Promise<Sample> {
+  const events: StepEvent[] = [];
+  const reloadsBefore = await apacheReloads(session);
+  const t0 = performance.now();
+  const result = await service.apply(server, DOMAIN, { kind: 'profile', profile: 'socketio-safe' }, { actor: 'bench', events: (e) => events.push(e) });
+  const totalMs = performance.now() - t0;
+  return { totalMs, watchMs: watchMs(events), reloads: (await apacheReloads(session)) - reloadsBefore, verified: result.status === 'verified' };
+}
+
+async function naive(server: ServerConfig, session: SshSession, appRoot: string): Promise<Sample> {
+  const events: StepEvent[] = [];
+  const reloadsBefore = await apacheReloads(session);
+  const conf = `/var/www/vhosts/system/${DOMAIN}/conf`;
+  const t0 = performance.now();
+  await session.execScript('for f in "$@"; do printf "PassengerStickySessions on\\n" >> "$f"; done', [`${conf}/vhost.conf`, `${conf}/vhost_ssl.conf`]);
+  await session.exec(['plesk', 'sbin', 'httpdmng', '--reconfigure-domain', DOMAIN]);
+  await session.exec(['apache2ctl', 'graceful']);
+  const report = await verifyDomain(
+    session,
+    { domain: DOMAIN, server: server.name, appRoot, socketIoPath: '/socket.io/', integration: 'apache', endpoint: ENDPOINT },
+    { watchWindowMs: WATCH_MS, scheme: 'https', events: (e) => events.push(e) },
+  );
+  const totalMs = performance.now() - t0;
+  return { totalMs, watchMs: watchMs(events), reloads: (await apacheReloads(session)) - reloadsBefore, verified: report.ok };
+}
+
+function line(label: string, samples: Sample[]): string {
+  const total = median(samples.map((s) => s.totalMs));
+  const watch = median(samples.map((s) => s.watchMs));
+  const reloads = median(samples.map((s) => s.reloads));
+  const verified = samples.filter((s) => s.verified).length;
+  return `${label.padEnd(44)} ${String(Math.round(total)).padStart(8)} ${String(Math.round(watch)).padStart(8)} ${String(Math.round(total - watch)).padStart(10)} ${String(reloads).padStart(8)} ${`${verified}/${samples.length}`.padStart(9)}`;
+}
+
+export async function run(): Promise<void> {
+  const server: ServerConfig = { ...loadConnection(), socketIoPaths: Object.fromEntries(demoDomainSpecs().map((d) => [d.name, d.socketIoPath])) };
+  const pool = new SessionPool();
+  const db = openDatabase(':memory:');
+  const store = createStore(db);
+  const service = new ChangeService({
+    pool,
+    journal: store.journal,
+    locks: new DomainLocks(new DomainLockRows(db)),
+    endpointFor: () => ENDPOINT,
+    verifyDefaults: { watchWindowMs: WATCH_MS },
+  });
+  const ours: Sample[] = [];
+  const hand: Sample[] = [];
+  try {
+    const session = await pool.get(server);
+    const appRoot = `/var/www/vhosts/${DOMAIN}/httpdocs`;
+    for (let i = 0; i < RUNS; i++) {
+      await resetHost();
+      ours.push(await oneClick(service, server, session));
+      await resetHost();
+      hand.push(await naive(server, session, appRoot));
+    }
+  } finally {
+    pool.closeAll();
+    db.close();
+    await resetHost();
+  }
+  console.log(`one-click flow for ${DOMAIN}, median of ${RUNS} runs each (watch window ${WATCH_MS} ms, verification included)`);
+  console.log(`${'way'.padEnd(44)} ${'total ms'.padStart(8)} ${'watch ms'.padStart(8)} ${'w/o watch'.padStart(10)} ${'reloads'.padStart(8)} ${'verified'.padStart(9)}`);
+  console.log(line('ours: apply --profile socketio-safe', ours));
+  console.log(line('naive: vhost*.conf + reconfigure + reload + verify', hand));
+}
