@@ -8,6 +8,7 @@ import { planRestore } from '../apply/restore-plan.js';
 import { decodeExact } from '../apply/remote-files.js';
 import type { DomainInventory, ServerInventory } from '../plesk/inventory.js';
 import { readServerInventory } from '../plesk/inventory-service.js';
+import { serverRecommendations, type ServerPlan } from '../profile/server-recommendations.js';
 import { socketioSafeProfile, SOCKETIO_SAFE } from '../profile/socketio-safe.js';
 import type { SessionPool } from '../ssh/pool.js';
 import type { SshSession } from '../ssh/session.js';
@@ -76,6 +77,11 @@ export class ChangeService {
 
   async inventory(server: ServerConfig): Promise<ServerInventory> {
     return readServerInventory(this.deps.pool, server);
+  }
+
+  /** The admin-only server-wide recommendations (pool idle time) with their server-wide effect; plan only. */
+  async serverPlan(server: ServerConfig): Promise<ServerPlan> {
+    return serverRecommendations(await this.inventory(server));
   }
 
   /** The plan for a request, nothing written (the CLI's --dry-run and the UI's preview). */
