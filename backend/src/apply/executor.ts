@@ -115,13 +115,11 @@ export async function executePlan(plan: ChangePlan, ctx: ExecuteContext, reason:
     const restored = await restoreFiles(copies, plan, ctx, { regenerate: state.regenerated, reloadAfter: state.reloaded || state.regenerated }, outcome, emit);
     outcome.status = restored ? 'rolled-back' : 'rollback-failed';
   }
-  for (const f of plan.files) outcome.after[f.path] = '';
-  const now = await readGuardedHashes(session, plan.files.map((f) => f.path));
-  Object.assign(outcome.after, now);
+  outcome.after = await currentHashes(session, plan.files.map((f) => f.path));
   return outcome;
 }
 
-async function readGuardedHashes(session: SshSession, paths: string[]): Promise<Record<string, string>> {
+async function currentHashes(session: SshSession, paths: string[]): Promise<Record<string, string>> {
   const files = await readFiles(session, paths);
   return Object.fromEntries(files.map((f) => [f.path, shaOf(f)]));
 }

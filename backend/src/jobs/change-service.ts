@@ -1,5 +1,5 @@
 import type { ServerConfig } from '../config/types.js';
-import { PanelError, ValidationError, errorMessage } from '../errors.js';
+import { ValidationError, errorMessage } from '../errors.js';
 import { type EventSink, type StepEvent, ignoreEvents, stepEvent } from '../events.js';
 import { DomainLocks } from '../apply/domain-lock.js';
 import { type CheckpointCopy, type CheckpointFileCopy, type ExecuteOutcome, executePlan } from '../apply/executor.js';
@@ -11,14 +11,13 @@ import { readServerInventory } from '../plesk/inventory-service.js';
 import { serverRecommendations, type ServerPlan } from '../profile/server-recommendations.js';
 import { socketioSafeProfile, SOCKETIO_SAFE } from '../profile/socketio-safe.js';
 import type { SessionPool } from '../ssh/pool.js';
-import type { SshSession } from '../ssh/session.js';
 import { type PublicEndpoint, type VerificationReport, type VerifyOptions, verifyDomain } from '../verify/verifier.js';
 import type { JournalPort } from './journal-port.js';
 
 /** What a change asks for: the named profile, or plain KEY=VALUE edits (value null = take our line out). */
 export type ChangeRequest = { kind: 'profile'; profile: typeof SOCKETIO_SAFE } | { kind: 'set'; settings: RequestedSetting[] };
 
-export type ChangeStatus = 'dry-run' | 'nothing-to-do' | 'verified' | 'applied' | 'rolled-back' | 'rollback-failed' | 'refused';
+export type ChangeStatus = 'dry-run' | 'nothing-to-do' | 'verified' | 'applied' | 'rolled-back' | 'rollback-failed' | 'refused' | 'failed';
 
 export interface ChangeResult {
   status: ChangeStatus;
@@ -61,6 +60,7 @@ function statusExit(status: ChangeStatus): 0 | 1 | 2 | 3 {
     case 'rolled-back':
       return 1;
     case 'rollback-failed':
+    case 'failed':
       return 3;
     default:
       return 0;
@@ -243,9 +243,11 @@ export class ChangeService {
     try {
       outcome = await executePlan(plan, { session, events: sink, webServer: domain.mode, saveCheckpoint: this.saveCheckpointFor(server.name, domain.name) }, `before ${plan.what}`);
     } catch (err) {
+      // executePlan handles every failure after the first write itself; what reaches here happened before
+      // anything was written (reading the files) or while reading the result back.
       sink(stepEvent('apply', 'fail', `Server error: ${errorMessage(err)}`, { domain: domain.name, server: server.name }));
-      finish('rollback-failed', 'server-error', null);
-      return { status: 'rollback-failed', exitCode: 3, message: errorMessage(err), plan, changeId: change.id };
+      finish('failed', 'server-error', null);
+      return { status: 'failed', exitCode: 3, message: `${errorMessage(err)} (see \`history ${domain.name}\`)`, plan, changeId: change.id };
     }
     const base = { plan, changeId: change.id, checkpointId: outcome.checkpointId, outcome };
     if (outcome.status !== 'applied') {
@@ -305,4 +307,3 @@ export function planForJournal(plan: ChangePlan): unknown {
   return { ...plan, files: plan.files.map(({ before: _b, after: _a, ...rest }) => rest) };
 }
 
-export { PanelError };
