@@ -185,6 +185,22 @@ provision() {
     || { tail -n 30 "$EXTRA_ROOT/$name/provision.log" >&2; die "provisioning $name failed (see $EXTRA_ROOT/$name/provision.log)"; }
 }
 
+# Starts the daemons of an already provisioned server without touching any domain file: Apache (its
+# Passenger core and apps come with it), nginx, and the host helper's loopback sshd.
+bring_back() {
+  local name=$1
+  in_server "$name" sh -c 'mkdir -p /run/apache2 /run/sshd /run/lock
+    [ -s /run/apache2/apache2.pid ] && kill -0 "$(cat /run/apache2/apache2.pid)" 2>/dev/null || apache2ctl start
+    [ -s /run/nginx.pid ] && kill -0 "$(cat /run/nginx.pid)" 2>/dev/null || nginx' >>"$EXTRA_ROOT/$name/provision.log" 2>&1 \
+    || die "starting the daemons of $name failed (see $EXTRA_ROOT/$name/provision.log)"
+  local i
+  for i in $(seq 1 50); do
+    in_server "$name" sh -c 'ss -ltnH "sport = :7080" | grep -q . && ss -ltnH "sport = :8080" | grep -q .' && return
+    sleep 0.1
+  done
+  die "$name: Apache or nginx did not start listening"
+}
+
 # The web front end is reached from the host through two plain TCP hops: a loopback address on the host
 # (127.213.N.1, so probes stay on loopback) to the veth address, and inside the namespace from the veth
 # address (ports 80/443, as on a real server) to nginx on the namespace's own loopback (8080/8443).
@@ -217,7 +233,14 @@ cmd_start() {
   start_holder "$name"
   seed_trees "$name"
   write_sshd "$name" "$n"
-  provision "$name"
+  if [ -f "$EXTRA_ROOT/$name/provisioned" ]; then
+    # A server coming back keeps its files as they were (a real server does not reset on boot):
+    # start its daemons through the same setup, minus the step that restores demo domain files.
+    bring_back "$name"
+  else
+    provision "$name"
+    touch "$EXTRA_ROOT/$name/provisioned"
+  fi
   start_sshd "$name"
   start_forwarders "$name" "$n"
   write_connection "$name" "$n"

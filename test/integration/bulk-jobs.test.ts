@@ -31,7 +31,7 @@ interface Harness {
   servers: ServerConfig[];
 }
 
-function harness(servers: ServerConfig[], endpoints: Map<string, PublicEndpoint>): Harness {
+function harness(servers: ServerConfig[], endpoints: Map<string, PublicEndpoint>, verify: object = VERIFY): Harness {
   const store = createStore(openDatabase(':memory:'));
   const pool = new SessionPool({ connectTimeoutMs: 3_000 });
   const bus = new JobEventBus();
@@ -43,7 +43,7 @@ function harness(servers: ServerConfig[], endpoints: Map<string, PublicEndpoint>
     locks: new DomainLocks(new DomainLockRows(store.db)),
     servers: { list: () => servers, get: (n) => servers.find((s) => s.name === n) ?? (() => { throw new Error(`no server ${n}`); })() },
     endpointFor: (s) => endpoints.get(s.name) as PublicEndpoint,
-    verifyDefaults: VERIFY,
+    verifyDefaults: verify,
   });
   return { store, pool, runner, bus, servers };
 }
@@ -121,6 +121,84 @@ describe('bulk jobs across two real servers (changes host state)', function () {
       expect(changes.length).to.equal(Object.values(states).filter((s) => s === 'verified').length);
       expect(changes.every((c) => c.checkpointId)).to.equal(true);
     } finally {
+      h.pool.closeAll();
+    }
+  });
+
+  it('keeps going when a server becomes unreachable mid-job: its domains end failed, the other server completes, and the job rolls back once it is back', async () => {
+    await Promise.all([resetHost(), resetExtraServer(EXTRA)]);
+    const h = harness([demo, extra.config], endpoints);
+    try {
+      const demoSession = await h.pool.get(demo);
+      const extraSession = await h.pool.get(extra.config);
+      const extraFiles = ['shop-x.demo.test', 'chat-x.demo.test'].flatMap((d) => [`/var/www/vhosts/system/${d}/conf/vhost.conf`, `/var/www/vhosts/system/${d}/conf/vhost_ssl.conf`, `/var/www/vhosts/${d}/httpdocs/public/.htaccess`]);
+      const demoFiles = ['multi.demo.test', 'plainhttp.demo.test', 'idle.demo.test'].flatMap((d) => [`/var/www/vhosts/system/${d}/conf/vhost.conf`, `/var/www/vhosts/system/${d}/conf/vhost_ssl.conf`, `/var/www/vhosts/${d}/httpdocs/public/.htaccess`]);
+      const before = { extra: await hashes(extraSession, extraFiles), demo: await hashes(demoSession, demoFiles) };
+      // Pull the plug on "b" as soon as its first domain is being verified (its files are written by then).
+      let stopping: Promise<void> | undefined;
+      h.bus.subscribeAll((e) => {
+        if (!stopping && e.server === EXTRA && e.step === 'domain' && (e.data as { state?: string }).state === 'verifying') stopping = stopExtraServer(EXTRA);
+      });
+      const job = await h.runner.start({ profile: 'socketio-safe', selection: { kind: 'filter', filter: 'at-risk' }, verifyConcurrency: 3 }, 'test');
+      expect(stopping, 'the server was stopped mid-job').to.not.equal(undefined);
+      await stopping;
+      const states = statesOf(h.store, job.id);
+      expect(job.status, JSON.stringify(states)).to.equal('partial');
+      for (const [k, st] of Object.entries(states)) {
+        if (k.startsWith(`${EXTRA}:`)) expect(['failed', 'rolled-back', 'cancelled'], k).to.include(st);
+        else expect(st, k).to.equal('verified');
+      }
+      const counters = (job.summary as BulkSummary).servers;
+      expect(counters.find((c) => c.server === EXTRA)?.error, 'the unreachable server reports why').to.be.a('string');
+      expect(counters.find((c) => c.server === 'demo')?.error).to.equal(undefined);
+
+      // The server comes back with its files as the job left them; the job's rollback restores every domain.
+      await startExtraServer(EXTRA);
+      h.pool.close(EXTRA);
+      const back = await h.runner.readback(job.id);
+      expect(back.filter((r) => r.server === EXTRA).every((r) => r.live === 'after' || r.live === 'before'), JSON.stringify(back)).to.equal(true);
+      const undone = await h.runner.rollback(job.id, 'test');
+      const after = statesOf(h.store, undone.id);
+      expect(Object.values(after).every((st) => st === 'rolled-back'), JSON.stringify(after)).to.equal(true);
+      expect(await hashes(await h.pool.get(extra.config), extraFiles)).to.deep.equal(before.extra);
+      expect(await hashes(demoSession, demoFiles)).to.deep.equal(before.demo);
+    } finally {
+      h.pool.closeAll();
+      await startExtraServer(EXTRA);
+    }
+  });
+
+  it('stops a server after K failed domains and rolls back only that server\'s changed domains, byte for byte', async () => {
+    await resetExtraServer(EXTRA);
+    const h = harness([demo, extra.config], endpoints, { ...VERIFY, restartTimeoutMs: 6_000 });
+    try {
+      const session = await h.pool.get(extra.config);
+      const domains = ['shop-x.demo.test', 'chat-x.demo.test'];
+      for (const d of domains) {
+        // The fault seam points the app at this startup file; it dies on start, so verification must fail.
+        await session.exec(['sh', '-c', `printf 'process.exit(3)\\n' > /var/www/vhosts/${d}/httpdocs/${TEST_CRASH_STARTUP_FILE}`]);
+      }
+      const files = domains.flatMap((d) => [`/var/www/vhosts/system/${d}/conf/vhost.conf`, `/var/www/vhosts/system/${d}/conf/vhost_ssl.conf`, `/var/www/vhosts/${d}/httpdocs/public/.htaccess`]);
+      const before = await hashes(session, files);
+      process.env[TEST_FAULT_ENV] = 'startup-crash';
+      let job;
+      try {
+        job = await h.runner.start({ profile: 'socketio-safe', selection: { kind: 'filter', filter: 'at-risk' }, servers: [EXTRA], verifyConcurrency: 1, maxFailPerServer: 1 }, 'test');
+      } finally {
+        delete process.env[TEST_FAULT_ENV];
+      }
+      const states = h.store.jobs.domainStates(job.id);
+      expect(states.map((s) => s.state).sort(), JSON.stringify(states)).to.deep.equal(['rolled-back', 'rolled-back']);
+      // One domain was judged and failed; the limit stopped the other before its verification.
+      const events = h.store.journal.events({ jobId: job.id }).filter((e) => e.step === 'domain');
+      expect(events.filter((e) => (e.data as { state?: string }).state === 'failed')).to.have.length(1);
+      expect(events.filter((e) => (e.data as { state?: string }).state === 'cancelled')).to.have.length(1);
+      expect(job.status).to.equal('failed');
+      expect(await hashes(session, files)).to.deep.equal(before);
+      const test = await session.exec(['apache2ctl', '-t'], { allowFail: true });
+      expect(test.code).to.equal(0);
+    } finally {
+      delete process.env[TEST_FAULT_ENV];
       h.pool.closeAll();
     }
   });

@@ -132,7 +132,7 @@ function printJob(ctx: CommandContext, job: JobRecord, rows: Array<{ server: str
 export const bulkCommand: Command = {
   name: 'bulk',
   summary: 'apply a profile to many domains across servers: one config test and at most one reload per server',
-  usage: 'bulk --profile socketio-safe (--where at-risk|all | --domain D...) [--server S] [--dry-run] [--concurrency N] [--canary] [--max-fail K] [--no-verify]',
+  usage: 'bulk --profile socketio-safe (--where at-risk|all | --domain D...) [--server S] [--dry-run] [--concurrency N] [--canary] [--max-fail K] [--watch-seconds S] [--no-verify]',
   options: {
     profile: { type: 'string', valueName: 'NAME', description: 'the profile to apply (socketio-safe)' },
     where: { type: 'string', valueName: 'FILTER', description: 'at-risk (every domain the diagnosis calls at risk) or all' },
@@ -143,6 +143,7 @@ export const bulkCommand: Command = {
     'server-concurrency': { type: 'string', valueName: 'N', description: 'servers at once (default 4)' },
     canary: { type: 'boolean', description: 'the first domain of each server alone first, then the rest' },
     'max-fail': { type: 'string', valueName: 'K', description: 'stop a server after K failed domains (default: no limit)' },
+    'watch-seconds': { type: 'string', valueName: 'S', description: 'process watch window of each verification (default 10)' },
     'no-verify': { type: 'boolean', description: 'skip the live verification (and so the automatic rollback)' },
   },
   async run(ctx) {
@@ -156,6 +157,7 @@ export const bulkCommand: Command = {
     const verifyConcurrency = integerOption(ctx.args, 'concurrency', { min: 1, max: 64 });
     const serverConcurrency = integerOption(ctx.args, 'server-concurrency', { min: 1, max: 64 });
     const maxFail = integerOption(ctx.args, 'max-fail', { min: 0, max: 100_000 });
+    const watchSeconds = integerOption(ctx.args, 'watch-seconds', { min: 1, max: 600 });
     const request: BulkRequest = {
       profile: 'socketio-safe',
       selection: domains.length > 0 ? { kind: 'list', domains } : where === 'all' ? { kind: 'all' } : { kind: 'filter', filter: 'at-risk' },
@@ -165,6 +167,7 @@ export const bulkCommand: Command = {
       ...(serverConcurrency !== undefined ? { serverConcurrency } : {}),
       ...(booleanOption(ctx.args, 'canary') ? { canary: true } : {}),
       ...(maxFail !== undefined ? { maxFailPerServer: maxFail } : {}),
+      ...(watchSeconds !== undefined ? { watchWindowMs: watchSeconds * 1000 } : {}),
       ...(booleanOption(ctx.args, 'no-verify') ? { verify: false } : {}),
     };
     const { bulk } = await ctx.services();

@@ -21,6 +21,8 @@ export interface BulkRequest {
   canary?: boolean;
   /** Stop a server's batch after this many failed domains (0 or absent: never stop early). */
   maxFailPerServer?: number;
+  /** Process watch window of each verification (default: the verifier's, at least 10 s). */
+  watchWindowMs?: number;
   /** Skip live verification (changes stay unproved; no automatic rollback). */
   verify?: boolean;
 }

@@ -372,7 +372,7 @@ export class BulkRunner {
         return 'cancelled' as const;
       }
       this.setState(jobId, sv, d.domain, 'verifying', 'live restart verification');
-      const report = await this.verify(jobId, server, session, d);
+      const report = await this.verify(jobId, server, session, d, request);
       if (report.ok) {
         c.verified += 1;
         this.setState(jobId, sv, d.domain, 'verified', checksLine(report));
@@ -440,7 +440,7 @@ export class BulkRunner {
     await mapLimit(needs, request.verifyConcurrency ?? DEFAULTS.verifyConcurrency, async (d) => {
       let note = 'restored (not re-verified: it was never judged)';
       if (toVerify.includes(d)) {
-        const report = await this.verify(jobId, server, session, d, 'rollback');
+        const report = await this.verify(jobId, server, session, d, request, 'rollback');
         // The old state may well have the 400s the change was meant to fix: what matters is that it serves again.
         note = `restored; the old state ${report.checks.find((c) => c.check === 'restart')?.ok === false ? 'did NOT come back up' : 'serves again'} (${checksLine(report)})`;
       }
@@ -449,7 +449,7 @@ export class BulkRunner {
     });
   }
 
-  private async verify(jobId: string, server: ServerConfig, session: SshSession, d: BulkDomainPlan, phase: 'change' | 'rollback' = 'change'): Promise<VerificationReport> {
+  private async verify(jobId: string, server: ServerConfig, session: SshSession, d: BulkDomainPlan, request: BulkRequest, phase: 'change' | 'rollback' = 'change'): Promise<VerificationReport> {
     const events = (e: StepEvent) => {
       this.emit(jobId, phase === 'rollback' ? { ...e, step: `rollback.${e.step}` } : e);
       if (d.changeId) this.deps.journal.addEvent({ changeId: d.changeId }, e);
@@ -457,7 +457,7 @@ export class BulkRunner {
     return verifyDomain(
       session,
       { domain: d.domain, server: server.name, appRoot: d.appRoot, socketIoPath: d.socketIoPath, integration: d.webServer, endpoint: this.deps.endpointFor(server) },
-      { ...this.deps.verifyDefaults, scheme: d.https ? 'https' : 'http', events },
+      { ...this.deps.verifyDefaults, ...(request.watchWindowMs ? { watchWindowMs: request.watchWindowMs } : {}), scheme: d.https ? 'https' : 'http', events },
     );
   }
 
@@ -554,6 +554,9 @@ function validateRequest(r: BulkRequest): void {
   if (r.profile !== SOCKETIO_SAFE) throw new ValidationError(`Unknown profile "${String(r.profile).slice(0, 40)}".`, { field: 'profile', hint: `use ${SOCKETIO_SAFE}` });
   for (const [name, v] of [['serverConcurrency', r.serverConcurrency], ['verifyConcurrency', r.verifyConcurrency]] as const) {
     if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > 64)) throw new ValidationError(`${name} must be an integer from 1 to 64, got ${v}.`, { field: name });
+  }
+  if (r.watchWindowMs !== undefined && (!Number.isInteger(r.watchWindowMs) || r.watchWindowMs < 1_000 || r.watchWindowMs > 600_000)) {
+    throw new ValidationError(`the watch window must be 1 to 600 seconds, got ${r.watchWindowMs} ms.`, { field: 'watchWindowMs' });
   }
   if (r.maxFailPerServer !== undefined && (!Number.isInteger(r.maxFailPerServer) || r.maxFailPerServer < 0)) {
     throw new ValidationError(`max-fail must be a whole number (0 = no limit), got ${r.maxFailPerServer}.`, { field: 'maxFailPerServer' });
