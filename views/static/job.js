@@ -1,37 +1,143 @@
-// Job page: asks the server for this job's events (it checks the user may see the job) and lists them live.
+// Live job progress (job page and the domain page's progress box). The server checks that the user may
+// see the job before it sends anything; history arrives first, then events as they happen.
 (function () {
   'use strict';
-  var root = document.getElementById('job');
-  if (!root || typeof io !== 'function') return;
+  var root = document.querySelector('.job-live[data-job-id]');
+  if (!root) return;
   var basePath = document.querySelector('meta[name="base-path"]').getAttribute('content') || '';
   var jobId = root.getAttribute('data-job-id');
   var state = root.querySelector('.job-state');
+  var result = root.querySelector('.job-result');
   var steps = root.querySelector('.job-steps');
+  var bar = root.querySelector('.job-progress');
+  var pageDomain = root.getAttribute('data-domain');
   var seen = {};
+  var stepNames = {};
+  var ended = false;
+  // While this domain's change runs, starting another from the same page would only queue behind it.
+  var actions = pageDomain ? document.querySelectorAll('#make-safe, #rollback, #plan-edits') : [];
+  function setActionsDisabled(disabled) { for (var i = 0; i < actions.length; i++) actions[i].disabled = disabled; }
+  setActionsDisabled(true);
+  // A single change runs about this many distinct steps (plan, checkpoint, write, config test, reload,
+  // restart, probe, websocket, watch, verdict...); the bar follows them until the job says it ended.
+  var EXPECTED_STEPS = 12;
+  var OK = ['verified', 'applied', 'nothing-to-do', 'succeeded', 'skipped', 'unchanged', 'ok', 'done'];
+  var BAD = ['failed', 'rolled-back', 'rollback-failed', 'refused', 'error', 'interrupted', 'cancelled', 'unreachable'];
+
+  function classOf(value) {
+    if (OK.indexOf(value) >= 0) return 'ok';
+    if (BAD.indexOf(value) >= 0) return 'fail';
+    return 'running';
+  }
+
+  function rows() { return root.querySelectorAll('tr[data-domain-row]'); }
+
+  function setProgress(percent) {
+    if (!bar) return;
+    var value = Math.max(Number(bar.value) || 0, Math.min(100, Math.round(percent)));
+    bar.value = value;
+    bar.textContent = value + '%';
+  }
+
+  function recount() {
+    var list = rows();
+    var counts = { ok: 0, fail: 0, running: 0 };
+    for (var i = 0; i < list.length; i++) counts[list[i].getAttribute('data-state-class')] += 1;
+    var set = function (name, value) { var el = root.querySelector('[data-count="' + name + '"]'); if (el) el.textContent = String(value); };
+    set('ok', counts.ok);
+    set('failed', counts.fail);
+    set('running', counts.running);
+    if (list.length > 1) setProgress(((counts.ok + counts.fail) / list.length) * 100);
+  }
+
+  function updateRow(event) {
+    if (!event.domain) return;
+    var row = root.querySelector('tr[data-domain-row="' + CSS.escape(event.domain) + '"]');
+    if (!row) return;
+    var last = row.querySelector('.domain-last');
+    if (last) last.textContent = event.step + ': ' + event.message;
+    var data = event.data || {};
+    var value = null;
+    if (event.step === 'job' && event.status !== 'start') value = data.result || (event.status === 'ok' ? 'done' : 'failed');
+    else if (typeof data.state === 'string') value = data.state;
+    if (value === null) return;
+    var cls = classOf(value);
+    row.setAttribute('data-state-class', cls);
+    var cell = row.querySelector('.domain-state');
+    if (cell) { cell.textContent = value; cell.className = 'state state-' + cls + ' domain-state'; }
+    recount();
+  }
+
+  function finish(event) {
+    ended = true;
+    setActionsDisabled(false);
+    setProgress(100);
+    state.textContent = 'Finished.';
+    result.hidden = false;
+    result.textContent = event.message;
+    result.className = 'job-result msg ' + (event.status === 'ok' ? 'msg-ok' : 'msg-error');
+    var status = root.querySelector('.job-status');
+    if (status) status.textContent = event.status === 'ok' ? 'succeeded' : 'failed';
+    if (pageDomain) refreshVerdict();
+  }
+
+  // The domain page's badge follows the new inventory read the job made before it ended.
+  function refreshVerdict() {
+    var badge = document.getElementById('verdict-badge');
+    if (!badge) return;
+    fetch(basePath + '/api/domains/' + encodeURIComponent(pageDomain), { headers: { accept: 'application/json' }, credentials: 'same-origin' })
+      .then(function (res) { return res.ok ? res.json() : null; })
+      .then(function (body) {
+        if (!body) return;
+        badge.textContent = body.verdictLabel;
+        badge.className = 'badge badge-' + body.verdict + ' badge-large';
+        badge.setAttribute('title', 'Verdict: ' + body.verdictLabel);
+        badge.setAttribute('data-verdict', body.verdict);
+      })
+      .catch(function () { /* the badge keeps its old value; a reload shows the new one */ });
+  }
 
   function show(event) {
-    var key = event.at + '|' + event.step + '|' + (event.domain || '') + '|' + event.status;
+    var key = event.at + '|' + event.step + '|' + (event.domain || '') + '|' + event.status + '|' + event.message;
     if (seen[key]) return;
     seen[key] = true;
     var item = document.createElement('li');
     item.className = 'step step-' + event.status;
+    item.setAttribute('data-step', event.step);
+    var time = document.createElement('time');
+    time.className = 'step-time';
+    time.setAttribute('datetime', event.at);
+    time.textContent = event.at.slice(11, 19);
     var badge = document.createElement('span');
-    badge.className = 'badge ' + (event.status === 'ok' ? 'badge-safe' : event.status === 'fail' ? 'badge-broken' : '');
-    badge.textContent = event.status;
+    badge.className = 'step-mark step-mark-' + event.status;
+    badge.textContent = event.status === 'ok' ? 'ok' : event.status === 'fail' ? 'failed' : event.status === 'start' ? '…' : 'info';
+    var name = document.createElement('span');
+    name.className = 'step-name';
+    name.textContent = event.step;
+    var text = document.createElement('span');
+    text.className = 'step-text';
+    text.textContent = (event.domain && !pageDomain ? event.domain + ': ' : '') + event.message;
+    item.appendChild(time);
     item.appendChild(badge);
-    item.appendChild(document.createTextNode(' ' + (event.domain ? event.domain + ': ' : '') + event.message));
+    item.appendChild(name);
+    item.appendChild(text);
     steps.appendChild(item);
+    stepNames[event.step] = true;
+    updateRow(event);
+    if (event.step === 'job' && event.status !== 'start' && (!event.domain || rows().length <= 1)) finish(event);
+    else if (!ended && rows().length <= 1) setProgress((Object.keys(stepNames).length / EXPECTED_STEPS) * 95);
   }
 
+  if (typeof io !== 'function') { state.textContent = 'Live updates unavailable (the Socket.IO client did not load).'; return; }
   var socket = io({ path: basePath + '/socket.io' });
   socket.on('connect', function () {
     socket.emit('job:watch', jobId, function (reply) {
       if (!reply.ok) { state.textContent = 'This job cannot be shown: ' + reply.error + '.'; return; }
-      state.textContent = 'Watching live.';
+      if (!ended) state.textContent = 'Watching live.';
       reply.history.forEach(show);
     });
   });
   socket.on('job:event', function (event) { if (event.jobId === jobId) show(event); });
   socket.on('connect_error', function (err) { state.textContent = 'Live updates unavailable: ' + err.message; });
-  socket.on('disconnect', function () { state.textContent = 'Connection lost; reconnecting…'; });
+  socket.on('disconnect', function () { if (!ended) state.textContent = 'Connection lost; reconnecting…'; });
 })();

@@ -1,4 +1,5 @@
 import { inventoryPort } from '../web/inventory-port.js';
+import { changeJobs } from '../web/change-jobs.js';
 import { resolveServeOptions, runServe } from '../web/serve.js';
 import { booleanOption, stringOption } from './args.js';
 import type { Command } from './command.js';
@@ -31,7 +32,15 @@ export const serveCommand: Command = {
     // Opened now so a bad config or data dir fails before the panel listens. The pages read services
     // through the web/services.ts ports (the jobs port is wired in here when the job runner lands).
     const opened = await services({ demo: booleanOption(args, 'demo') });
-    const panel = await runServe(options, { inventory: inventoryPort({ servers: opened.servers, inventory: opened.inventory }) }, (line) => out.text(line));
+    const { domains, jobs } = changeJobs({
+      servers: opened.servers,
+      inventory: opened.inventory,
+      changes: opened.changes,
+      store: opened.store,
+      events: opened.events,
+      onError: (message, err) => opened.logger.error({ err }, message),
+    });
+    const panel = await runServe(options, { inventory: inventoryPort({ servers: opened.servers, inventory: opened.inventory }), domains, jobs }, (line) => out.text(line));
     const stop = (): void => {
       void panel
         .close()

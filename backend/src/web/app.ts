@@ -2,17 +2,19 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { PanelError, errorMessage } from '../errors.js';
+import { PanelError, ValidationError, errorMessage } from '../errors.js';
 import { authRoutes, loadSession, PLESK_AUTH_PATH, requireCsrf, requireUser, type AuthConfig, type PanelMode } from './auth.js';
 import { AuthError } from './errors.js';
 import { sessionOf, userOf, wantsJson } from './http-context.js';
 import { LoginLinks } from './login-links.js';
 import { buildOverviewModel, type OverviewQuery } from './overview-model.js';
+import { domainRoutes } from './domain-routes.js';
+import { buildJobModel } from './job-model.js';
 import { securityHeaders } from './security.js';
 import type { PanelServices } from './services.js';
 import { SessionStore } from './sessions.js';
 import { attachSockets, type PanelSocketServer } from './sockets.js';
-import { assertAdmin, assertCanSeeDomain, canSeeJob, isAdmin } from './users.js';
+import { assertAdmin, canSeeJob, isAdmin } from './users.js';
 import { ViewRenderer, type LayoutData } from './views.js';
 
 /** views/ at the repository top (also the layout of the installed bundle: dist/backend/src/web -> views). */
@@ -132,11 +134,20 @@ export async function startPanel(options: StartPanelOptions): Promise<RunningPan
     }
   });
 
-  app.get('/domains/:domain', (req, res, next) => {
+  app.use(domainRoutes({ services: options.services, views, basePath, layoutFor: (res, title, nav) => layoutFor(res, basePath, title, nav) }));
+
+  // Bulk action of the overview: admin-only, starts the bulk job service's job and opens its page.
+  app.post('/bulk', async (req, res, next) => {
     try {
-      const domain = String(req.params.domain).toLowerCase();
-      assertCanSeeDomain(userOf(res), domain);
-      res.send(views.render('domain', layoutFor(res, basePath, domain, 'overview'), { domain }));
+      const user = userOf(res);
+      assertAdmin(user, 'A bulk change');
+      if (!options.services.bulk) throw new PanelError('bulk_unavailable', 'Bulk jobs are not connected to this panel yet; open a domain and use Make Socket.IO safe there.');
+      const body = req.body as Record<string, unknown>;
+      const picked = ([] as unknown[]).concat(body.domains ?? []).filter((v): v is string => typeof v === 'string' && v.includes('/'));
+      if (picked.length === 0) throw new ValidationError('Select at least one domain for the bulk change.', { field: 'domains' });
+      const selection = picked.map((v) => ({ server: v.slice(0, v.indexOf('/')), domain: v.slice(v.indexOf('/') + 1).toLowerCase() }));
+      const { jobId } = await options.services.bulk.start(selection, typeof body.profile === 'string' ? body.profile : 'socketio-safe', user.name);
+      res.redirect(303, `${basePath}/jobs/${encodeURIComponent(jobId)}`);
     } catch (err) {
       next(err);
     }
@@ -145,7 +156,7 @@ export async function startPanel(options: StartPanelOptions): Promise<RunningPan
   app.get('/jobs/:id', (req, res, next) => {
     const scope = options.services.jobs?.scope(String(req.params.id));
     if (!scope || !canSeeJob(userOf(res), scope)) return next(new AuthError('job_unknown', 'No such job.', { status: 403 }));
-    res.send(views.render('job', layoutFor(res, basePath, `Job ${scope.id}`, 'jobs'), { job: scope }));
+    res.send(views.render('job', layoutFor(res, basePath, `Job ${scope.id}`, 'jobs'), buildJobModel(scope, options.services.jobs?.describe?.(scope.id), basePath)));
   });
 
   app.use((req: Request, res: Response) => {
@@ -153,7 +164,7 @@ export async function startPanel(options: StartPanelOptions): Promise<RunningPan
   });
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const status = err instanceof AuthError ? err.status : err instanceof PanelError ? (err.code === 'inventory_unavailable' ? 503 : 400) : clientErrorStatus(err) ?? 500;
+    const status = err instanceof AuthError ? err.status : err instanceof PanelError ? (['inventory_unavailable', 'domains_unavailable', 'bulk_unavailable'].includes(err.code) ? 503 : 400) : clientErrorStatus(err) ?? 500;
     if (status === 500) log.error(`${req.method} ${req.path} failed`, err);
     const text = status === 500 ? 'Something went wrong inside the panel; the log has the details.' : errorMessage(err);
     const code = err instanceof PanelError ? err.code : 'internal';

@@ -1,4 +1,8 @@
+import type { ChangePlan } from '../apply/plan.js';
+import type { DomainDiagnosis } from '../diagnose/diagnose.js';
 import type { Verdict } from '../diagnose/findings.js';
+import type { ChangeRequest } from '../jobs/change-service.js';
+import type { DomainInventory } from '../plesk/inventory.js';
 import type { JobEvent, JobEventBus } from '../jobs/event-bus.js';
 import type { JobScope } from './users.js';
 
@@ -9,6 +13,8 @@ import type { JobScope } from './users.js';
 export interface PanelServices {
   inventory?: InventoryPort;
   jobs?: JobsPort;
+  domains?: DomainPort;
+  bulk?: BulkPort;
 }
 
 export interface InventoryPort {
@@ -40,4 +46,56 @@ export interface JobsPort {
   events: JobEventBus;
   /** Events so far, so a page opened mid-job (or after it) can show them. */
   history?(jobId: string): readonly JobEvent[];
+  /** The job's record and per-domain states, when the jobs are kept in the store. */
+  describe?(jobId: string): JobView | undefined;
+}
+
+/** A request the domain page can plan and start: the profile, plain edits, or a rollback of the last change. */
+export type DomainRequest = ChangeRequest | { kind: 'rollback' };
+
+export interface DomainDetail {
+  server: string;
+  readAt: string;
+  domain: DomainInventory;
+  diagnosis: DomainDiagnosis;
+  /** Passenger version and web server of the host, for the settings table. */
+  passengerVersion: string;
+}
+
+export interface DomainHistoryEntry {
+  id: string;
+  kind: string;
+  actor: string;
+  status: string;
+  verdict: string | null;
+  createdAt: string;
+  checkpointId: string | null;
+  jobId: string | null;
+  diff: string | null;
+}
+
+export interface DomainPort {
+  /** The domain as last read (a read younger than a minute is reused); null when no server hosts it. */
+  detail(domain: string): Promise<DomainDetail | null>;
+  /** What a request would change; nothing is written. */
+  plan(domain: string, request: DomainRequest): Promise<ChangePlan>;
+  /** Starts the change as a job and returns at once; progress arrives on the job event bus. */
+  start(domain: string, request: DomainRequest, actor: string): Promise<{ jobId: string }>;
+  history(domain: string): Promise<DomainHistoryEntry[]>;
+}
+
+/** What the job page shows beside the live events: the job's record and where each domain stands. */
+export interface JobView {
+  id: string;
+  kind: string;
+  status: string;
+  actor: string;
+  createdAt: string;
+  endedAt: string | null;
+  domains: Array<{ server: string; domain: string; state: string; message: string | null }>;
+}
+
+export interface BulkPort {
+  /** Starts a bulk job of the profile over `server/domain` pairs; admin-only (the route checks). */
+  start(selection: Array<{ server: string; domain: string }>, profile: string, actor: string): Promise<{ jobId: string }>;
 }

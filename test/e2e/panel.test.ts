@@ -1,0 +1,239 @@
+// Browser tests: Debian's Chromium, driven headless by playwright-core, against the panel running on the
+// real test host. They CHANGE multi.demo.test: the host is reset before and after (run them under
+// `flock /var/lock/pp-host.lock` while others work on the same host). Screenshots go to test/artifacts/.
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { createServices, type Services } from '../../backend/src/main.js';
+import { startPanel, type RunningPanel } from '../../backend/src/web/app.js';
+import { changeJobs } from '../../backend/src/web/change-jobs.js';
+import { inventoryPort } from '../../backend/src/web/inventory-port.js';
+import type { PanelServices } from '../../backend/src/web/services.js';
+import { mintToken } from '../../backend/src/web/token.js';
+import { CONNECTION_FILE, REPO_ROOT, resetHost } from '../support/testhost.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(REPO_ROOT, 'test', 'artifacts');
+const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const VIEWPORT = { width: 1366, height: 900 }; // a common laptop screen
+
+const EXPECTED_VERDICTS: Record<string, string> = {
+  'healthy.demo.test': 'safe',
+  'custompath.demo.test': 'safe',
+  'multi.demo.test': 'at-risk',
+  'plainhttp.demo.test': 'at-risk',
+  'idle.demo.test': 'at-risk',
+};
+
+/** One Chromium with its own new, empty profile; every console error and page error is kept. */
+class BrowserUnderTest {
+  readonly errors: string[] = [];
+  private constructor(
+    readonly context: BrowserContext,
+    readonly page: Page,
+    private readonly profileDir: string,
+  ) {}
+
+  static async launch(): Promise<BrowserUnderTest> {
+    const profileDir = mkdtempSync(join(tmpdir(), 'pp-e2e-profile-'));
+    const context = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: LAUNCH_ARGS, viewport: VIEWPORT });
+    const page = context.pages()[0] ?? (await context.newPage());
+    const browser = new BrowserUnderTest(context, page, profileDir);
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') browser.errors.push(`${page.url()}: ${msg.text()}`);
+    });
+    page.on('pageerror', (err) => browser.errors.push(`${page.url()}: ${err.message}`));
+    return browser;
+  }
+
+  async shot(name: string): Promise<void> {
+    await this.page.screenshot({ path: join(ARTIFACTS, name), fullPage: true });
+  }
+
+  /** Errors since the last call, minus those the caller expects (e.g. the 403 of a refused page). */
+  takeErrors(expected: RegExp | null = null): string[] {
+    const found = this.errors.splice(0).filter((e) => !(expected && expected.test(e)));
+    return found;
+  }
+
+  async close(): Promise<void> {
+    await this.context.close();
+    rmSync(this.profileDir, { recursive: true, force: true });
+  }
+}
+
+describe('e2e: the panel in Chromium against the test host (changes host state)', function () {
+  this.timeout(180_000);
+  let services: Services;
+  let panelServices: PanelServices;
+  let panel: RunningPanel;
+  let admin: BrowserUnderTest;
+  let dataDir: string;
+  let multiJobId: string | null = null;
+
+  before(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium) to run the browser tests.`);
+    if (!existsSync(CONNECTION_FILE)) throw new Error(`The test host is not set up (${CONNECTION_FILE} missing): run \`bash test/host/setup.sh\` as root.`);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await resetHost();
+    dataDir = mkdtempSync(join(tmpdir(), 'pp-e2e-data-'));
+    services = await createServices({ demo: true, dataDir, databasePath: ':memory:', logger: pino({ level: 'silent' }) });
+    const { domains, jobs } = changeJobs({ servers: services.servers, inventory: services.inventory, changes: services.changes, store: services.store, events: services.events });
+    panelServices = { inventory: inventoryPort({ servers: services.servers, inventory: services.inventory }), domains, jobs };
+    panel = await startPanel({ services: panelServices, mode: 'standalone', port: 0, log: { info: () => {}, error: () => {} } });
+    admin = await BrowserUnderTest.launch();
+  });
+
+  after(async () => {
+    await admin?.close();
+    await panel?.close();
+    await services?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await resetHost();
+  });
+
+  it('logs in with the one-time link and lists every demo domain with its verdict badge', async () => {
+    const { page } = admin;
+    await page.goto(`${panel.url}/`);
+    await page.waitForURL(/\/login/);
+    await admin.shot('login.png');
+    await page.goto(panel.loginUrl as string);
+    await page.waitForSelector('table.list tbody tr[data-domain]');
+    expect(new URL(page.url()).pathname).to.equal('/');
+    for (const [domain, verdict] of Object.entries(EXPECTED_VERDICTS)) {
+      const row = page.locator(`tr[data-domain="${domain}"]`);
+      expect(await row.count(), `${domain} is listed`).to.equal(1);
+      expect(await row.getAttribute('data-verdict'), `${domain} verdict`).to.equal(verdict);
+      expect(await row.locator('.badge').innerText()).to.equal(verdict === 'safe' ? 'Safe' : 'At risk');
+    }
+    expect(await page.locator('.summary time').count(), 'the read time is shown').to.equal(1);
+    await admin.shot('overview.png');
+
+    // Filtering by verdict keeps only the matching rows (the select submits on change).
+    await page.selectOption('#verdict', 'at-risk');
+    await page.waitForURL(/verdict=at-risk/);
+    const rows = await page.locator('tr[data-domain]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-verdict')));
+    expect(rows).to.have.length(3);
+    expect(new Set(rows)).to.deep.equal(new Set(['at-risk']));
+    expect(admin.takeErrors(), 'console errors').to.deep.equal([]);
+  });
+
+  it('refuses a bad value beside its field and writes nothing', async () => {
+    const { page } = admin;
+    await page.goto(`${panel.url}/domains/multi.demo.test`);
+    await page.fill('#f-passenger_min_instances', 'lots');
+    await page.click('#plan-edits');
+    const error = page.locator('#f-passenger_min_instances-error');
+    await error.waitFor();
+    expect(await error.innerText()).to.match(/whole number/);
+    expect(await page.locator('#f-passenger_min_instances').getAttribute('aria-invalid')).to.equal('true');
+    expect(await page.locator('#plan').count(), 'no plan for a refused edit').to.equal(0);
+    await admin.shot('domain-edit-error.png');
+    expect(admin.takeErrors(/status of 400/), 'console errors').to.deep.equal([]);
+  });
+
+  it('makes multi.demo.test Socket.IO safe: plan, confirm, live steps to "verified", badge turns safe', async () => {
+    const { page } = admin;
+    await page.goto(`${panel.url}/`);
+    await page.click('a[href$="/domains/multi.demo.test"]');
+    await page.waitForSelector('#verdict-badge');
+    expect(await page.locator('#verdict-badge').innerText()).to.equal('At risk');
+    expect(await page.locator('.finding').count()).to.be.greaterThan(0);
+    expect(await page.locator('#settings tbody tr').count()).to.be.greaterThan(5);
+    await admin.shot('domain.png');
+
+    // Keyboard only: focus the button and press Enter.
+    await page.focus('#make-safe');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#plan');
+    const planText = await page.locator('#plan').innerText();
+    expect(planText).to.match(/passenger_sticky_sessions/);
+    expect(planText).to.match(/No reload|reload/i);
+    expect(await page.locator('#plan .diff').count(), 'a diff per file').to.be.greaterThan(0);
+    await admin.shot('domain-plan.png');
+
+    await page.click('#confirm-change');
+    await page.waitForSelector('#progress .job-steps li');
+    multiJobId = await page.locator('#progress').getAttribute('data-job-id');
+    expect(multiJobId).to.be.a('string');
+    await admin.shot('domain-running.png');
+    const result = page.locator('#progress .job-result');
+    await result.waitFor({ state: 'visible', timeout: 120_000 });
+    expect(await result.innerText()).to.match(/^Verified/);
+    const steps = await page.locator('#progress .job-steps li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-step')));
+    // Verification steps may carry a prefix (verify.restart); match on the last part.
+    const shortNames = steps.map((s) => String(s).split('.').pop());
+    for (const step of ['plan', 'checkpoint', 'write', 'restart', 'probe', 'watch', 'verdict', 'job']) expect(shortNames, `step ${step} in ${steps.join(',')}`).to.include(step);
+    expect(await page.locator('#progress .job-steps li[data-step$="verdict"].step-ok').count(), 'the verdict step passed').to.equal(1);
+    await page.waitForSelector('#verdict-badge[data-verdict="safe"]');
+    expect(await page.locator('#verdict-badge').innerText()).to.equal('Safe');
+    expect(await page.locator('#progress progress').getAttribute('value')).to.equal('100');
+    await admin.shot('domain-verified.png');
+
+    // Left and opened again after the end: the job page replays the history.
+    await page.click('#progress a[href*="/jobs/"]');
+    await page.waitForSelector('#job .job-result:not([hidden])');
+    expect(await page.locator('#job .job-result').innerText()).to.match(/^Verified/);
+    expect(await page.locator('tr[data-domain-row="multi.demo.test"] .domain-state').innerText()).to.equal('verified');
+    expect(await page.locator('[data-count="ok"]').innerText()).to.equal('1');
+    await admin.shot('job.png');
+
+    // The domain's history shows the change, and a rollback is now offered; the overview agrees on the badge.
+    await page.goto(`${panel.url}/domains/multi.demo.test`);
+    expect(await page.locator('#history tbody tr').count()).to.be.greaterThan(0);
+    expect(await page.locator('#rollback').count()).to.equal(1);
+    await page.goto(`${panel.url}/`);
+    expect(await page.locator('tr[data-domain="multi.demo.test"]').getAttribute('data-verdict')).to.equal('safe');
+    expect(admin.takeErrors(), 'console errors').to.deep.equal([]);
+  });
+
+  it("a customer's Plesk token cannot open another customer's domain or its job events", async () => {
+    expect(multiJobId, 'the previous test started a job on multi.demo.test').to.be.a('string');
+    const secret = randomBytes(32);
+    const plesk = await startPanel({ services: panelServices, mode: 'plesk', port: 0, tokenSecret: secret, log: { info: () => {}, error: () => {} } });
+    const customer = await BrowserUnderTest.launch();
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      const token = mintToken(secret, { v: 1, iss: 'plesk', sub: 'bob', role: 'customer', domains: ['healthy.demo.test'], open: 'healthy.demo.test', iat: now, exp: now + 60, jti: randomBytes(16).toString('hex') });
+      const { page } = customer;
+      await page.goto(`${plesk.url}/auth/plesk?token=${token}&next=${encodeURIComponent('/domains/healthy.demo.test')}`);
+      await page.waitForSelector('#verdict-badge');
+      expect(new URL(page.url()).pathname).to.equal('/domains/healthy.demo.test');
+      await customer.shot('customer-domain.png');
+
+      // Their overview lists only their own domain.
+      await page.goto(`${plesk.url}/`);
+      expect(await page.locator('tr[data-domain]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-domain')))).to.deep.equal(['healthy.demo.test']);
+
+      const refused = await page.goto(`${plesk.url}/domains/multi.demo.test`);
+      expect(refused?.status()).to.equal(403);
+      expect(await page.locator('h1').innerText()).to.equal('Not allowed');
+      await customer.shot('customer-refused.png');
+      expect((await page.goto(`${plesk.url}/jobs/${multiJobId}`))?.status(), 'the other domain\'s job page').to.equal(403);
+
+      // Asked over the customer's own authenticated socket, the other domain's job is "no such job", and no event arrives.
+      await page.goto(`${plesk.url}/domains/healthy.demo.test`);
+      await page.addScriptTag({ url: `${plesk.url}/socket.io/socket.io.min.js` });
+      const reply = await page.evaluate(
+        (jobId) =>
+          new Promise<{ reply: unknown; events: number }>((resolve) => {
+            const w = window as unknown as { io: (opts: object) => { on: (e: string, f: (...a: unknown[]) => void) => void; emit: (e: string, ...a: unknown[]) => void } };
+            const socket = w.io({ path: '/socket.io' });
+            let events = 0;
+            socket.on('job:event', () => (events += 1));
+            socket.on('connect', () => socket.emit('job:watch', jobId, (r: unknown) => setTimeout(() => resolve({ reply: r, events }), 300)));
+          }),
+        multiJobId,
+      );
+      expect(reply).to.deep.equal({ reply: { ok: false, error: 'no such job' }, events: 0 });
+      expect(customer.takeErrors(/status of 403/), 'console errors').to.deep.equal([]);
+    } finally {
+      await customer.close();
+      await plesk.close();
+    }
+  });
+});
