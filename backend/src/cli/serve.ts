@@ -41,6 +41,11 @@ export const serveCommand: Command = {
       onError: (message, err) => opened.logger.error({ err }, message),
     });
     const panel = await runServe(options, { inventory: inventoryPort({ servers: opened.servers, inventory: opened.inventory }), domains, jobs }, (line) => out.text(line));
+    if (booleanOption(args, 'demo') && panel.loginUrl) {
+      const demoDomains = opened.servers.find('demo') ? 'healthy, multi, idle, custompath and plainhttp .demo.test' : null;
+      if (demoDomains) out.text(`Demo host: ${demoDomains}, real Socket.IO apps under Apache + Passenger on this machine.`);
+      out.text('Next: open the link, click multi.demo.test, press "Make Socket.IO safe", confirm, and watch it verify. Ctrl+C stops the panel.');
+    }
     const stop = (): void => {
       void panel
         .close()
