@@ -22,7 +22,7 @@
   // restart, probe, websocket, watch, verdict...); the bar follows them until the job says it ended.
   var EXPECTED_STEPS = 12;
   var OK = ['verified', 'applied', 'nothing-to-do', 'succeeded', 'skipped', 'unchanged', 'ok', 'done'];
-  var BAD = ['failed', 'rolled-back', 'rollback-failed', 'refused', 'error', 'interrupted', 'cancelled', 'unreachable'];
+  var BAD = ['failed', 'rolled-back', 'rollback-failed', 'refused', 'error', 'interrupted', 'cancelled', 'unreachable', 'conflict'];
 
   function classOf(value) {
     if (OK.indexOf(value) >= 0) return 'ok';
@@ -50,15 +50,47 @@
     if (list.length > 1) setProgress(((counts.ok + counts.fail) / list.length) * 100);
   }
 
+  // A bulk job names its domains while it plans: rows appear as their first state arrives.
+  function addRow(event) {
+    var body = root.querySelector('.job-domains tbody');
+    if (!body || !event.data || typeof event.data.state !== 'string') return null;
+    var row = document.createElement('tr');
+    row.setAttribute('data-domain-row', event.domain);
+    row.setAttribute('data-state-class', 'running');
+    var cells = [event.domain, event.server || '', '', ''];
+    for (var i = 0; i < cells.length; i++) {
+      var td = document.createElement('td');
+      if (i === 0) {
+        var link = document.createElement('a');
+        link.href = basePath + '/domains/' + encodeURIComponent(event.domain);
+        link.textContent = event.domain;
+        td.appendChild(link);
+      } else if (i === 2) {
+        var span = document.createElement('span');
+        span.className = 'state state-running domain-state';
+        td.appendChild(span);
+      } else {
+        td.textContent = cells[i];
+        if (i === 3) td.className = 'domain-last muted';
+      }
+      row.appendChild(td);
+    }
+    body.appendChild(row);
+    var total = root.querySelector('[data-count="total"]');
+    if (total) total.textContent = String(rows().length);
+    return row;
+  }
+
   function updateRow(event) {
     if (!event.domain) return;
     var row = root.querySelector('tr[data-domain-row="' + CSS.escape(event.domain) + '"]');
+    if (!row) row = addRow(event);
     if (!row) return;
     var last = row.querySelector('.domain-last');
     if (last) last.textContent = event.step + ': ' + event.message;
     var data = event.data || {};
     var value = null;
-    if (event.step === 'job' && event.status !== 'start') value = data.result || (event.status === 'ok' ? 'done' : 'failed');
+    if (event.step === 'job' && (event.status === 'ok' || event.status === 'fail')) value = data.result || (event.status === 'ok' ? 'done' : 'failed');
     else if (typeof data.state === 'string') value = data.state;
     if (value === null) return;
     var cls = classOf(value);
@@ -124,7 +156,7 @@
     steps.appendChild(item);
     stepNames[event.step] = true;
     updateRow(event);
-    if (event.step === 'job' && event.status !== 'start' && (!event.domain || rows().length <= 1)) finish(event);
+    if (event.step === 'job' && (event.status === 'ok' || event.status === 'fail') && (!event.domain || rows().length <= 1)) finish(event);
     else if (!ended && rows().length <= 1) setProgress((Object.keys(stepNames).length / EXPECTED_STEPS) * 95);
   }
 

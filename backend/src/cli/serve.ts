@@ -1,5 +1,6 @@
 import { inventoryPort } from '../web/inventory-port.js';
 import { changeJobs } from '../web/change-jobs.js';
+import { bulkPort } from '../web/bulk-port.js';
 import { resolveServeOptions, runServe } from '../web/serve.js';
 import { booleanOption, stringOption } from './args.js';
 import type { Command } from './command.js';
@@ -40,7 +41,7 @@ export const serveCommand: Command = {
       events: opened.events,
       onError: (message, err) => opened.logger.error({ err }, message),
     });
-    const panel = await runServe(options, { inventory: inventoryPort({ servers: opened.servers, inventory: opened.inventory }), domains, jobs }, (line) => out.text(line));
+    const panel = await runServe(options, { inventory: inventoryPort({ servers: opened.servers, inventory: opened.inventory }), domains, jobs, bulk: bulkPort({ runner: opened.bulk, inventory: opened.inventory, onError: (message, err) => opened.logger.error({ err }, message) }) }, (line) => out.text(line));
     if (booleanOption(args, 'demo') && panel.loginUrl) {
       const demoDomains = opened.servers.find('demo') ? 'healthy, multi, idle, custompath and plainhttp .demo.test' : null;
       if (demoDomains) out.text(`Demo host: ${demoDomains}, real Socket.IO apps under Apache + Passenger on this machine.`);
