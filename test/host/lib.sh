@@ -86,6 +86,7 @@ port_open() { ss -ltnH "sport = :$1" 2>/dev/null | grep -q .; }
 # Stops a pid only after checking it runs the expected binary; waits for it to go.
 stop_pid() {
   local pid=$1 exe=$2 sig=${3:-TERM} i
+  [[ -n "$pid" ]] || return 0
   pid_runs "$pid" "$exe" || return 0
   kill "-$sig" "$pid" 2>/dev/null || true
   for i in $(seq 1 100); do
@@ -104,20 +105,22 @@ config_hash() {
     sort -z | xargs -0 -r sha256sum | sha256sum | cut -d' ' -f1
 }
 
-apache_config_hash() {
-  config_hash /etc/apache2 "$SYS_ETC/tls" $(ls -d "$SYSTEM_VHOSTS"/*/conf 2>/dev/null)
-}
-
-nginx_config_hash() {
-  config_hash /etc/nginx "$SYS_ETC/tls" $(ls -d "$SYSTEM_VHOSTS"/*/conf 2>/dev/null)
+# Reads demo-domains.json once (node is a dependency anyway; jq is not).
+declare -A DEMO_SOCKET_PATH=()
+DEMO_NAMES=()
+load_demo_domains() {
+  local name socket_path
+  DEMO_NAMES=()
+  while read -r name socket_path; do
+    DEMO_NAMES+=("$name")
+    DEMO_SOCKET_PATH[$name]=$socket_path
+  done < <(node -e 'for (const d of JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).domains) console.log(d.name, d.socketIoPath)' "$DOMAINS_JSON")
+  ((${#DEMO_NAMES[@]})) || die "no demo domains in $DOMAINS_JSON"
 }
 
 demo_domain_names() {
-  node -e 'for (const d of JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).domains) console.log(d.name)' "$DOMAINS_JSON"
-}
-
-demo_socket_path() {
-  node -e 'const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).domains.find((x) => x.name === process.argv[2]); process.stdout.write(d.socketIoPath)' "$DOMAINS_JSON" "$1"
+  ((${#DEMO_NAMES[@]})) || load_demo_domains
+  printf '%s\n' "${DEMO_NAMES[@]}"
 }
 
 app_lock_sha() { sha256sum "$APP_SRC/package-lock.json" | cut -c1-16; }
@@ -132,7 +135,8 @@ restore_domain_files() {
   mkdir -p "$docs" "$conf" "$SYSTEM_VHOSTS/$name/logs"
   find "$docs" -mindepth 1 -maxdepth 1 ! -name node_modules -exec rm -rf {} +
   cp "$APP_SRC/app.js" "$APP_SRC/package.json" "$APP_SRC/package-lock.json" "$docs/"
-  demo_socket_path "$name" >"$docs/socketio-path"
+  ((${#DEMO_NAMES[@]})) || load_demo_domains
+  printf '%s\n' "${DEMO_SOCKET_PATH[$name]}" >"$docs/socketio-path"
   mkdir -p "$docs/public"
   cp "$fixture/htaccess" "$docs/public/.htaccess"
   if [[ "$(cat "$docs/node_modules/.pp-lock-sha" 2>/dev/null)" != "$sha" ]]; then
@@ -147,6 +151,40 @@ restore_domain_files() {
     [[ -f "$fixture/$f" ]] && cp "$fixture/$f" "$conf/$f"
   done
   chmod -R a+rX "$VHOSTS/$name"
+}
+
+# ensure_daemon LABEL EXE PIDFILE "PORT..." START_CMD RELOAD_CMD
+# Reloads the daemon when its pid file names a live EXE that listens on the first port (a RELOAD_CMD
+# of "" leaves it alone); otherwise clears the stale pid file, stops copies of EXE left on its ports
+# (anything else there is a conflict we report, never kill) and starts it. fd 9 (setup's lock) is
+# closed for the daemon, or it would hold the lock for as long as it runs.
+ensure_daemon() {
+  local label=$1 exe=$2 pid_file=$3 ports=$4 start=$5 reload=$6
+  local main_port=${4%% *} pid port other
+  pid=$(pid_from_file "$pid_file" || true)
+  if [[ -n "$pid" ]] && pid_runs "$pid" "$exe" && port_open "$main_port"; then
+    if [[ -n "$reload" ]]; then
+      eval "$reload" 9>&-
+      echo "  $label reloaded (pid $pid)"
+    else
+      echo "  $label running (pid $pid)"
+    fi
+  else
+    [[ -n "$pid" ]] && stop_pid "$pid" "$exe"
+    for port in $ports; do
+      for other in $(listener_pids "$port"); do
+        pid_runs "$other" "$exe" || die "port $port is taken by pid $other ($(readlink "/proc/$other/exe" 2>/dev/null)), not $exe"
+        stop_pid "$other" "$exe"
+      done
+    done
+    rm -f "$pid_file"
+    eval "$start" 9>&-
+    for _ in $(seq 1 100); do port_open "$main_port" && [[ -s "$pid_file" ]] && break; sleep 0.1; done
+    port_open "$main_port" || die "$label did not start listening on port $main_port"
+    pid=$(pid_from_file "$pid_file") || die "$label started but wrote no pid file $pid_file"
+    echo "  $label started (pid $pid)"
+  fi
+  record_pid "$label" "$pid"
 }
 
 record_pid() {

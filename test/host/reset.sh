@@ -26,7 +26,8 @@ if ! healthy; then
 fi
 
 step "restore files"
-for name in $(demo_domain_names); do restore_domain_files "$name"; done
+load_demo_domains
+for name in "${DEMO_NAMES[@]}"; do restore_domain_files "$name"; done
 step "reconfigure+reload"
 plesk sbin httpdmng --reconfigure-all
 step "wait ready"

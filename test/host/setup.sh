@@ -76,7 +76,8 @@ fi
 find "$SYS_VAR/app-cache" -mindepth 1 -maxdepth 1 ! -name "$sha" -exec rm -rf {} +
 
 step "demo domain files"
-for name in $(demo_domain_names); do restore_domain_files "$name"; done
+load_demo_domains
+for name in "${DEMO_NAMES[@]}"; do restore_domain_files "$name"; done
 plesk standin generate-all
 
 step "apache config"
@@ -95,6 +96,9 @@ ServerName localhost
 	# Short on purpose: idle.demo.test (PassengerMinInstances 0) must be killed within seconds.
 	PassengerPoolIdleTime 6
 	PassengerMaxPoolSize 40
+	# No traffic off this machine: Passenger would otherwise phone home.
+	PassengerDisableSecurityUpdateCheck on
+	PassengerDisableAnonymousTelemetry on
 </IfModule>
 # Plesk includes each domain's generated vhost file; so do we.
 IncludeOptional /var/www/vhosts/system/*/conf/last_httpd.conf
@@ -163,82 +167,35 @@ EOF
 mv "$SYS_ETC/ssh/sshd_config.new" "$SYS_ETC/ssh/sshd_config"
 /usr/sbin/sshd -t -f "$SYS_ETC/ssh/sshd_config"
 sshd_hash=$(config_hash "$SYS_ETC/ssh/sshd_config" "$SYS_ETC/ssh/ssh_host_ed25519_key")
-sshd_pid=$(pid_from_file "$SSHD_PID_FILE" || true)
-if [[ -n "$sshd_pid" ]] && pid_runs "$sshd_pid" /usr/sbin/sshd && port_open "$SSH_PORT" &&
-  [[ "$(cat "$RUN_DIR/sshd.confhash" 2>/dev/null)" == "$sshd_hash" ]]; then
-  echo "  sshd running (pid $sshd_pid)"
-else
-  [[ -n "$sshd_pid" ]] && stop_pid "$sshd_pid" /usr/sbin/sshd
-  # A stray sshd on our port (pid file lost) is ours too; anything else is a conflict.
-  for pid in $(listener_pids "$SSH_PORT"); do
-    pid_runs "$pid" /usr/sbin/sshd || die "port $SSH_PORT is taken by pid $pid ($(readlink /proc/$pid/exe 2>/dev/null))"
-    stop_pid "$pid" /usr/sbin/sshd
-  done
-  rm -f "$SSHD_PID_FILE"
-  /usr/sbin/sshd -f "$SYS_ETC/ssh/sshd_config" -E "$LOG_DIR/sshd.log" 9>&-
-  for _ in $(seq 1 50); do port_open "$SSH_PORT" && [[ -s "$SSHD_PID_FILE" ]] && break; sleep 0.1; done
-  port_open "$SSH_PORT" || die "sshd did not start listening on 127.0.0.1:$SSH_PORT"
-  echo "$sshd_hash" >"$RUN_DIR/sshd.confhash"
-  echo "  sshd started (pid $(pid_from_file "$SSHD_PID_FILE"))"
+if [[ "$(cat "$RUN_DIR/sshd.confhash" 2>/dev/null)" != "$sshd_hash" ]]; then
+  stop_pid "$(pid_from_file "$SSHD_PID_FILE" || true)" /usr/sbin/sshd
 fi
+# sshd reads authorized_keys on every login: a running one with our config needs nothing.
+ensure_daemon sshd /usr/sbin/sshd "$SSHD_PID_FILE" "$SSH_PORT" \
+  "/usr/sbin/sshd -f $SYS_ETC/ssh/sshd_config -E $LOG_DIR/sshd.log" ""
+echo "$sshd_hash" >"$RUN_DIR/sshd.confhash"
 
+# A running Apache/nginx is always reloaded: tests and the product reload them with other
+# configs, so our records cannot tell what they run. A reload is cheap; a restart is not needed.
 step "apache"
-apache_hash=$(apache_config_hash)
-apache_pid=$(pid_from_file "$APACHE_PID_FILE" || true)
-if [[ -n "$apache_pid" ]] && pid_runs "$apache_pid" /usr/sbin/apache2 && port_open 7080; then
-  if [[ "$(cat "$RUN_DIR/apache.confhash" 2>/dev/null)" != "$apache_hash" ]]; then
-    apache2ctl graceful 9>&-
-    echo "  apache reloaded (pid $apache_pid, config changed)"
-  else
-    echo "  apache running (pid $apache_pid)"
-  fi
-else
-  [[ -n "$apache_pid" ]] && stop_pid "$apache_pid" /usr/sbin/apache2
-  for pid in $(listener_pids 7080) $(listener_pids 7081); do
-    pid_runs "$pid" /usr/sbin/apache2 || die "port 7080/7081 is taken by pid $pid ($(readlink /proc/$pid/exe 2>/dev/null))"
-    stop_pid "$pid" /usr/sbin/apache2
-  done
-  rm -f "$APACHE_PID_FILE"
-  apache2ctl start 9>&-
-  for _ in $(seq 1 50); do port_open 7080 && [[ -s "$APACHE_PID_FILE" ]] && break; sleep 0.1; done
-  port_open 7080 || die "apache did not start listening on 127.0.0.1:7080"
-  echo "  apache started (pid $(pid_from_file "$APACHE_PID_FILE"))"
-fi
-echo "$apache_hash" >"$RUN_DIR/apache.confhash"
-record_pid apache2 "$(pid_from_file "$APACHE_PID_FILE")"
-
+ensure_daemon apache2 /usr/sbin/apache2 "$APACHE_PID_FILE" "7080 7081" "apache2ctl start" "apache2ctl graceful"
 step "nginx"
-nginx_hash=$(nginx_config_hash)
-nginx_pid=$(pid_from_file "$NGINX_PID_FILE" || true)
-if [[ -n "$nginx_pid" ]] && pid_runs "$nginx_pid" /usr/sbin/nginx && port_open 8080; then
-  if [[ "$(cat "$RUN_DIR/nginx.confhash" 2>/dev/null)" != "$nginx_hash" ]]; then
-    nginx -s reload 9>&-
-    echo "  nginx reloaded (pid $nginx_pid, config changed)"
-  else
-    echo "  nginx running (pid $nginx_pid)"
-  fi
-else
-  [[ -n "$nginx_pid" ]] && stop_pid "$nginx_pid" /usr/sbin/nginx
-  for pid in $(listener_pids 8080) $(listener_pids 8443); do
-    pid_runs "$pid" /usr/sbin/nginx || die "port 8080/8443 is taken by pid $pid ($(readlink /proc/$pid/exe 2>/dev/null))"
-    stop_pid "$pid" /usr/sbin/nginx
-  done
-  rm -f "$NGINX_PID_FILE"
-  nginx 9>&-
-  for _ in $(seq 1 50); do port_open 8080 && [[ -s "$NGINX_PID_FILE" ]] && break; sleep 0.1; done
-  port_open 8080 || die "nginx did not start listening on 127.0.0.1:8080"
-  echo "  nginx started (pid $(pid_from_file "$NGINX_PID_FILE"))"
-fi
-echo "$nginx_hash" >"$RUN_DIR/nginx.confhash"
-record_pid nginx "$(pid_from_file "$NGINX_PID_FILE")"
-record_pid sshd "$(pid_from_file "$SSHD_PID_FILE")"
+ensure_daemon nginx /usr/sbin/nginx "$NGINX_PID_FILE" "8080 8443" "nginx" "nginx -s reload"
 
 step "demo apps ready"
 if ! node "$HOST_DIR/wait-ready.mjs" "$DOMAINS_JSON" 20; then
   # Apps left broken by an earlier run (or a Passenger core that died) come back with a reload.
-  echo "  not ready; reloading Apache once and retrying"
+  echo "  not ready; reloading Apache and nginx once and retrying"
   apache2ctl graceful 9>&-
-  node "$HOST_DIR/wait-ready.mjs" "$DOMAINS_JSON" 40
+  nginx -s reload 9>&-
+  if ! node "$HOST_DIR/wait-ready.mjs" "$DOMAINS_JSON" 30; then
+    echo "  still not ready; restarting Apache and nginx"
+    stop_pid "$(pid_from_file "$APACHE_PID_FILE" || true)" /usr/sbin/apache2
+    stop_pid "$(pid_from_file "$NGINX_PID_FILE" || true)" /usr/sbin/nginx
+    ensure_daemon apache2 /usr/sbin/apache2 "$APACHE_PID_FILE" "7080 7081" "apache2ctl start" ""
+    ensure_daemon nginx /usr/sbin/nginx "$NGINX_PID_FILE" "8080 8443" "nginx" ""
+    node "$HOST_DIR/wait-ready.mjs" "$DOMAINS_JSON" 40
+  fi
 fi
 
 step "connection"

@@ -9,7 +9,9 @@ import https from 'node:https';
 
 const [specFile, timeoutArg] = process.argv.slice(2);
 const spec = JSON.parse(fs.readFileSync(specFile, 'utf8'));
-const deadline = Date.now() + Number(timeoutArg ?? 30) * 1000;
+const started = Date.now();
+const deadline = started + Number(timeoutArg ?? 30) * 1000;
+let slowReported = false;
 
 function get(domain, secure) {
   const mod = secure ? https : http;
@@ -56,17 +58,18 @@ function processCounts() {
 
 const problems = new Map(spec.domains.map((d) => [d.name, 'not checked yet']));
 for (;;) {
-  for (const d of spec.domains) {
-    if (problems.get(d.name) === null) continue;
-    const errs = [];
-    const plain = await get(d.name, false);
-    if (plain) errs.push(`http: ${plain}`);
-    if (d.https) {
-      const secure = await get(d.name, true);
-      if (secure) errs.push(`https: ${secure}`);
-    }
-    problems.set(d.name, errs.length ? errs.join('; ') : 'processes');
-  }
+  // All domains at once: Passenger spawns their apps in parallel.
+  await Promise.all(
+    spec.domains
+      .filter((d) => problems.get(d.name) !== null)
+      .map(async (d) => {
+        const [plain, secure] = await Promise.all([get(d.name, false), d.https ? get(d.name, true) : null]);
+        const errs = [];
+        if (plain) errs.push(`http: ${plain}`);
+        if (secure) errs.push(`https: ${secure}`);
+        problems.set(d.name, errs.length ? errs.join('; ') : 'processes');
+      }),
+  );
   const pending = [...problems].filter(([, p]) => p === 'processes').map(([n]) => n);
   if (pending.length) {
     const { counts, error } = await processCounts();
@@ -78,6 +81,10 @@ for (;;) {
   }
   const left = [...problems].filter(([, p]) => p !== null);
   if (left.length === 0) process.exit(0);
+  if (!slowReported && Date.now() - started > 5000) {
+    slowReported = true;
+    for (const [name, p] of left) console.error(`  still waiting after 5 s: ${name}: ${p}`);
+  }
   if (Date.now() > deadline) {
     for (const [name, p] of left) console.error(`not ready: ${name}: ${p}`);
     process.exit(1);
