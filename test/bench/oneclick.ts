@@ -77,7 +77,7 @@ function line(label: string, samples: Sample[]): string {
   const watch = median(samples.map((s) => s.watchMs));
   const reloads = median(samples.map((s) => s.reloads));
   const verified = samples.filter((s) => s.verified).length;
-  return `${label.padEnd(44)} ${String(Math.round(total)).padStart(8)} ${String(Math.round(watch)).padStart(8)} ${String(Math.round(total - watch)).padStart(10)} ${String(reloads).padStart(8)} ${`${verified}/${samples.length}`.padStart(9)}`;
+  return `${label.padEnd(52)} ${String(Math.round(total)).padStart(8)} ${String(Math.round(watch)).padStart(8)} ${String(Math.round(total - watch)).padStart(10)} ${String(reloads).padStart(8)} ${`${verified}/${samples.length}`.padStart(9)}`;
 }
 
 export async function run(): Promise<void> {
@@ -109,7 +109,7 @@ export async function run(): Promise<void> {
     await resetHost();
   }
   console.log(`one-click flow for ${DOMAIN}, median of ${RUNS} runs each (watch window ${WATCH_MS} ms, verification included)`);
-  console.log(`${'way'.padEnd(44)} ${'total ms'.padStart(8)} ${'watch ms'.padStart(8)} ${'w/o watch'.padStart(10)} ${'reloads'.padStart(8)} ${'verified'.padStart(9)}`);
+  console.log(`${'way'.padEnd(52)} ${'total ms'.padStart(8)} ${'watch ms'.padStart(8)} ${'w/o watch'.padStart(10)} ${'reloads'.padStart(8)} ${'verified'.padStart(9)}`);
   console.log(line('ours: apply --profile socketio-safe', ours));
   console.log(line('naive: vhost*.conf + reconfigure + reload + verify', hand));
 }
