@@ -17,6 +17,8 @@ export interface AppProcesses {
   /** Passenger knows the app (it may still have no process, e.g. min instances 0 when idle). */
   known: boolean;
   processes: ObservedProcess[];
+  /** The app's effective PassengerMinInstances, when Passenger reports it. */
+  minProcesses: number | null;
   readAt: number;
 }
 
@@ -38,8 +40,18 @@ export function matchAppProcesses(statusXml: string, appRoot: string, readAt = D
     appRoot,
     known: groups.length > 0,
     processes: groups.flatMap((g) => g.processes),
+    minProcesses: groups[0]?.minProcesses ?? null,
     readAt,
   };
+}
+
+/**
+ * Processes that take new requests. After a restart Passenger keeps the old processes, DETACHED,
+ * until their open requests end (a held long-poll can keep one for the whole Engine.IO
+ * pingInterval, 25 s by default); they get no new request and must not count as serving.
+ */
+export function servingProcesses(processes: readonly ObservedProcess[]): ObservedProcess[] {
+  return processes.filter((p) => p.lifeStatus === 'ALIVE' && p.enabled === 'ENABLED');
 }
 
 /** "2 processes: pid 123 (gupid ab-1), pid 456 (gupid ab-2)" for messages and events. */

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { readAppProcesses, type ObservedProcess, type RemoteRunner } from './app-processes.js';
+import { readAppProcesses, servingProcesses, type ObservedProcess, type RemoteRunner } from './app-processes.js';
 import { ValidationError } from '../errors.js';
 
 /**
@@ -49,9 +49,10 @@ export async function watchProcesses(ssh: RemoteRunner, appRoot: string, options
   let samples = 0;
   const sample = async (): Promise<ObservedProcess[]> => {
     samples++;
-    return (await readAppProcesses(ssh, appRoot)).processes;
+    // A process Passenger detached (being replaced) takes no new request: for sessions it is gone.
+    return servingProcesses((await readAppProcesses(ssh, appRoot)).processes);
   };
-  const baseline = options.baseline ?? (await sample());
+  const baseline = servingProcesses(options.baseline ?? (await sample()));
   const known = new Map(baseline.map((p) => [p.gupid, p]));
   const gone = new Set<string>();
   const changes: PidChange[] = [];

@@ -1,12 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { describeProcesses, readAppProcesses, type AppProcesses, type ObservedProcess, type RemoteRunner } from './app-processes.js';
+import { describeProcesses, readAppProcesses, servingProcesses, type AppProcesses, type ObservedProcess, type RemoteRunner } from './app-processes.js';
 import { PassengerCommandError, RestartTimeoutError } from './errors.js';
 import { ValidationError } from '../errors.js';
 
 /**
  * Restarts one app with `passenger-config restart-app` and waits, bounded, until it serves
- * from new processes: every process seen before is gone, at least one new one runs, and a
- * request through the public path succeeds. Only this app is restarted, never the web server
+ * from new processes: no process seen before takes requests any more (old ones may linger
+ * DETACHED while their open long-polls drain), at least one new one does, and a request
+ * through the public path succeeds. Only this app is restarted, never the web server
  * (a reload would restart every app on the server, field-notes §1.2).
  */
 
@@ -27,7 +28,10 @@ export interface RestartOptions {
 export interface RestartResult {
   appRoot: string;
   before: ObservedProcess[];
+  /** The new processes that take requests. */
   after: ObservedProcess[];
+  /** Old processes still finishing open requests (DETACHED); they take no new ones. */
+  draining: ObservedProcess[];
   /** Epoch ms: command sent, and the moment the new processes were seen serving. */
   restartedAt: number;
   servedAt: number;
@@ -58,16 +62,22 @@ export async function restartApp(ssh: RemoteRunner, appRoot: string, options: Re
   while (Date.now() < deadline) {
     polls++;
     current = await readAppProcesses(ssh, appRoot);
-    const fresh = current.processes.filter((p) => !oldGupids.has(p.gupid) && p.lifeStatus === 'ALIVE');
-    const stale = current.processes.filter((p) => oldGupids.has(p.gupid));
-    lastSeen = `${describeProcesses(current.processes)}; old still running: ${stale.length}`;
-    if (current.processes.length === 0 || (fresh.length > 0 && stale.length === 0)) {
+    const serving = servingProcesses(current.processes);
+    const fresh = serving.filter((p) => !oldGupids.has(p.gupid));
+    const stale = serving.filter((p) => oldGupids.has(p.gupid));
+    const draining = current.processes.filter((p) => oldGupids.has(p.gupid) && !stale.includes(p));
+    // Passenger spawns up to min instances after a restart; probing before they are all up would
+    // judge a different process layout than the one users get.
+    const wanted = Math.max(1, current.minProcesses ?? 1);
+    lastSeen = `${describeProcesses(current.processes)}; new serving: ${fresh.length} of ${wanted}, old still serving: ${stale.length}, draining: ${draining.length}`;
+    const replaced = fresh.length >= wanted && stale.length === 0;
+    if (serving.length === 0 || replaced) {
       // With no process at all (lazy spawning, min instances 0) the request makes Passenger spawn one.
       const serveCheck = await options.serves();
       lastSeen += `; ${serveCheck.detail}`;
-      if (serveCheck.ok && fresh.length > 0 && stale.length === 0) {
+      if (serveCheck.ok && replaced) {
         const servedAt = Date.now();
-        return { appRoot, before: before.processes, after: current.processes, restartedAt, servedAt, ms: servedAt - restartedAt, polls, serveCheck };
+        return { appRoot, before: before.processes, after: fresh, draining, restartedAt, servedAt, ms: servedAt - restartedAt, polls, serveCheck };
       }
     }
     await delay(Math.min(pollMs, Math.max(0, deadline - Date.now())));

@@ -1,7 +1,7 @@
 import { SshSession, shScript } from '../../../backend/src/ssh/index.js';
 import type { PublicTarget } from '../../../backend/src/verify/http-client.js';
 import type { PublicEndpoint, VerifyTarget } from '../../../backend/src/verify/verifier.js';
-import { DEMO, loadConnection } from '../../support/testhost.js';
+import { DEMO, loadConnection, resetHost } from '../../support/testhost.js';
 
 /** What the verify/ integration tests need from the test host, on top of test/support/testhost.ts. */
 
@@ -30,4 +30,24 @@ export function verifyTarget(domain: string, socketIoPath = '/socket.io/'): Veri
 /** Appends one directive line to a domain's .htaccess over SSH (takes effect on the next request, no reload). */
 export async function appendToHtaccess(session: SshSession, domain: string, line: string): Promise<void> {
   await session.exec(shScript('printf "\\n%s\\n" "$2" >> "$1"', [`${DEMO.documentRoot(domain)}/.htaccess`, line]));
+}
+
+/**
+ * For suites that change the host: resets it before and after (test/host/reset.sh) and opens one
+ * SSH session for the suite. Call inside describe(); the returned function gives the session.
+ */
+export function withResetHostAndSession(): () => SshSession {
+  let session: SshSession | undefined;
+  before(async () => {
+    await resetHost();
+    session = openTestHostSession();
+  });
+  after(async () => {
+    session?.close();
+    await resetHost();
+  });
+  return () => {
+    if (!session) throw new Error('the SSH session is opened in before(); use it inside tests only');
+    return session;
+  };
 }
