@@ -75,13 +75,18 @@ pid_from_file() {
   echo "$pid"
 }
 
-# Prints the pid of the daemon binary listening on 127.0.0.1:<port>, if any.
-listener_pids() {
+# Listening sockets that would clash with ours on 127.0.0.1:<port> (ours, or a wildcard bind).
+# Other loopback addresses are someone else's (extra servers forward 127.213.N.1:8080).
+our_listeners() {
   local port=$1
-  ss -ltnpH "sport = :$port" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u
+  ss -ltnpH "sport = :$port" 2>/dev/null |
+    awk -v p="$port" '$4 == "127.0.0.1:" p || $4 == "0.0.0.0:" p || $4 == "*:" p || $4 == "[::]:" p'
 }
 
-port_open() { ss -ltnH "sport = :$1" 2>/dev/null | grep -q .; }
+# Prints the pids listening on 127.0.0.1:<port>, if any.
+listener_pids() { our_listeners "$1" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u; }
+
+port_open() { our_listeners "$1" | grep -q .; }
 
 # Stops a pid only after checking it runs the expected binary; waits for it to go.
 stop_pid() {

@@ -5,7 +5,7 @@
 # a fresh process), then waits until each domain answers through nginx.
 # Config-only fixture domains (plesk standin add-domains) are left alone.
 # Takes no lock: callers that change the host already hold /var/lock/pp-host.lock.
-set -euo pipefail
+set -Eeuo pipefail  # -E: the ERR trap also fires inside functions
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 trap 'on_error $LINENO' ERR
 [[ $(id -u) == 0 ]] || { echo "test/host/reset.sh must run as root" >&2; exit 1; }

@@ -4,7 +4,7 @@
 # nginx on 127.0.0.1:8080/8443, five demo domains running real Socket.IO apps,
 # and the `plesk` test stand-in. Idempotent; a second run only restarts what
 # changed or is unhealthy. See test/host/README-host.md.
-set -euo pipefail
+set -Eeuo pipefail  # -E: the ERR trap also fires inside functions
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 trap 'on_error $LINENO' ERR
 

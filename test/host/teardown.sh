@@ -2,7 +2,7 @@
 # Stops what setup.sh started (sshd, Apache with its Passenger apps, nginx), by
 # pid, after checking each pid really runs that daemon. Leaves files in place,
 # so setup.sh brings everything back quickly.
-set -euo pipefail
+set -Eeuo pipefail  # -E: the ERR trap also fires inside functions
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 trap 'on_error $LINENO' ERR
 [[ $(id -u) == 0 ]] || { echo "test/host/teardown.sh must run as root" >&2; exit 1; }
