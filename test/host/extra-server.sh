@@ -123,9 +123,12 @@ seed_trees() {
   [ -f /etc/apache2/conf-available/pp-testhost.conf ] || die "run test/host/setup.sh first (the main test host seeds extra servers)"
   if [ ! -f "$root/etc/apache2/apache2.conf" ]; then cp -a /etc/apache2/. "$root/etc/apache2/"; fi
   if [ ! -f "$root/etc/nginx/nginx.conf" ]; then cp -a /etc/nginx/. "$root/etc/nginx/"; fi
-  if [ ! -d "$root/lib/pp-testhost/app-cache" ] && [ -d /var/lib/pp-testhost/app-cache ]; then
-    cp -a /var/lib/pp-testhost/app-cache "$root/lib/pp-testhost/"
-  fi
+  # Every app-cache entry of the host (one per lock-file hash): the namespace has no network for npm.
+  local cache
+  mkdir -p "$root/lib/pp-testhost/app-cache"
+  for cache in /var/lib/pp-testhost/app-cache/*; do
+    [ -d "$cache" ] && [ ! -d "$root/lib/pp-testhost/app-cache/$(basename "$cache")" ] && cp -a "$cache" "$root/lib/pp-testhost/app-cache/"
+  done
   if [ ! -f "$root/etc/pp-testhost/tls/cert.pem" ] && [ -d /etc/pp-testhost/tls ]; then cp -a /etc/pp-testhost/tls "$root/etc/pp-testhost/"; fi
 }
 
