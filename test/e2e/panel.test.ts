@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createServices, type Services } from '../../backend/src/main.js';
 import { startPanel, type RunningPanel } from '../../backend/src/web/app.js';
+import { bulkPort } from '../../backend/src/web/bulk-port.js';
 import { changeJobs } from '../../backend/src/web/change-jobs.js';
 import { inventoryPort } from '../../backend/src/web/inventory-port.js';
 import type { PanelServices } from '../../backend/src/web/services.js';
@@ -74,6 +75,7 @@ describe('e2e: the panel in Chromium against the test host (changes host state)'
   let admin: BrowserUnderTest;
   let dataDir: string;
   let multiJobId: string | null = null;
+  let bulkJobId: string | null = null;
 
   before(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium) to run the browser tests.`);
@@ -83,7 +85,12 @@ describe('e2e: the panel in Chromium against the test host (changes host state)'
     dataDir = mkdtempSync(join(tmpdir(), 'pp-e2e-data-'));
     services = await createServices({ demo: true, dataDir, databasePath: ':memory:', logger: pino({ level: 'silent' }) });
     const { domains, jobs } = changeJobs({ servers: services.servers, inventory: services.inventory, changes: services.changes, store: services.store, events: services.events });
-    panelServices = { inventory: inventoryPort({ servers: services.servers, inventory: services.inventory }), domains, jobs };
+    panelServices = {
+      inventory: inventoryPort({ servers: services.servers, inventory: services.inventory }),
+      domains,
+      jobs,
+      bulk: bulkPort({ runner: services.bulk, inventory: services.inventory }),
+    };
     panel = await startPanel({ services: panelServices, mode: 'standalone', port: 0, log: { info: () => {}, error: () => {} } });
     admin = await BrowserUnderTest.launch();
   });
@@ -171,6 +178,9 @@ describe('e2e: the panel in Chromium against the test host (changes host state)'
     expect(await page.locator('#progress .job-steps li[data-step$="verdict"].step-ok').count(), 'the verdict step passed').to.equal(1);
     await page.waitForSelector('#verdict-badge[data-verdict="safe"]');
     expect(await page.locator('#verdict-badge').innerText()).to.equal('Safe');
+    // The details below were read again: sticky sessions now come from the domain's .htaccess, and the finding is gone.
+    await page.waitForSelector('#settings .src-htaccess');
+    expect(await page.locator('.finding-warning').count()).to.equal(0);
     expect(await page.locator('#progress progress').getAttribute('value')).to.equal('100');
     await admin.shot('domain-verified.png');
 
@@ -191,8 +201,29 @@ describe('e2e: the panel in Chromium against the test host (changes host state)'
     expect(admin.takeErrors(), 'console errors').to.deep.equal([]);
   });
 
+  it('runs a bulk job from the overview checkboxes and follows it on the job page', async () => {
+    const { page } = admin;
+    await page.goto(`${panel.url}/`);
+    expect(await page.locator('#bulk-apply').isDisabled(), 'nothing selected yet').to.equal(true);
+    for (const domain of ['idle.demo.test', 'plainhttp.demo.test']) await page.check(`input[name="domains"][value="demo/${domain}"]`);
+    await page.click('#bulk-apply');
+    await page.waitForURL(/\/jobs\//);
+    bulkJobId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop() as string);
+    const result = page.locator('#job .job-result');
+    await result.waitFor({ state: 'visible', timeout: 150_000 });
+    const states = await page.locator('tr[data-domain-row] .domain-state').evaluateAll((els) => els.map((el) => el.textContent));
+    expect(states, `${await result.innerText()}`).to.deep.equal(['verified', 'verified']);
+    expect(await page.locator('[data-count="ok"]').innerText()).to.equal('2');
+    expect(await page.locator('#job progress').getAttribute('value')).to.equal('100');
+    await admin.shot('job-bulk.png');
+    await page.goto(`${panel.url}/`);
+    for (const domain of ['idle.demo.test', 'plainhttp.demo.test']) expect(await page.locator(`tr[data-domain="${domain}"]`).getAttribute('data-verdict'), domain).to.equal('safe');
+    expect(admin.takeErrors(), 'console errors').to.deep.equal([]);
+  });
+
   it("a customer's Plesk token cannot open another customer's domain or its job events", async () => {
-    expect(multiJobId, 'the previous test started a job on multi.demo.test').to.be.a('string');
+    expect(multiJobId, 'an earlier test started a job on multi.demo.test').to.be.a('string');
+    expect(bulkJobId, 'an earlier test started a bulk job').to.be.a('string');
     const secret = randomBytes(32);
     const plesk = await startPanel({ services: panelServices, mode: 'plesk', port: 0, tokenSecret: secret, log: { info: () => {}, error: () => {} } });
     const customer = await BrowserUnderTest.launch();
@@ -214,6 +245,15 @@ describe('e2e: the panel in Chromium against the test host (changes host state)'
       expect(await page.locator('h1').innerText()).to.equal('Not allowed');
       await customer.shot('customer-refused.png');
       expect((await page.goto(`${plesk.url}/jobs/${multiJobId}`))?.status(), 'the other domain\'s job page').to.equal(403);
+      expect((await page.goto(`${plesk.url}/jobs/${bulkJobId}`))?.status(), 'a bulk job page').to.equal(403);
+      // A bulk change from the customer's own page, with its valid CSRF token: refused because it is admin-only.
+      const bulk = await page.evaluate(async (url) => {
+        const csrf = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
+        const res = await fetch(url, { method: 'POST', headers: { 'x-csrf-token': csrf, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: 'domains=demo%2Fhealthy.demo.test' });
+        return { status: res.status, body: (await res.json()) as { error: string } };
+      }, `${plesk.url}/bulk`);
+      expect(bulk.status).to.equal(403);
+      expect(bulk.body.error).to.equal('admin_only');
 
       // Asked over the customer's own authenticated socket, the other domain's job is "no such job", and no event arrives.
       await page.goto(`${plesk.url}/domains/healthy.demo.test`);

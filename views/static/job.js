@@ -110,7 +110,24 @@
     result.className = 'job-result msg ' + (event.status === 'ok' ? 'msg-ok' : 'msg-error');
     var status = root.querySelector('.job-status');
     if (status) status.textContent = event.status === 'ok' ? 'succeeded' : 'failed';
-    if (pageDomain) refreshVerdict();
+    if (pageDomain) { refreshVerdict(); refreshDetails(); }
+  }
+
+  // Findings, settings and history below the progress box were read before the change: load them again.
+  function refreshDetails() {
+    var details = document.getElementById('domain-details');
+    if (!details || typeof DOMParser !== 'function') return;
+    fetch(window.location.pathname + window.location.search, { credentials: 'same-origin' })
+      .then(function (res) { return res.ok ? res.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var fresh = new DOMParser().parseFromString(html, 'text/html').getElementById('domain-details');
+        if (fresh) details.replaceChildren.apply(details, Array.prototype.slice.call(fresh.childNodes).map(function (n) { return document.importNode(n, true); }));
+        var subtitle = new DOMParser().parseFromString(html, 'text/html').querySelector('.page-subtitle');
+        var current = document.querySelector('.page-subtitle');
+        if (subtitle && current) current.replaceWith(document.importNode(subtitle, true));
+      })
+      .catch(function () { /* the old details stay; a reload shows the new ones */ });
   }
 
   // The domain page's badge follows the new inventory read the job made before it ended.
@@ -130,7 +147,8 @@
   }
 
   function show(event) {
-    var key = event.at + '|' + event.step + '|' + (event.domain || '') + '|' + event.status + '|' + event.message;
+    // Same step, outcome and text twice (a step reported by two layers, or history and live overlapping) is one line.
+    var key = event.step + '|' + (event.domain || '') + '|' + event.status + '|' + event.message;
     if (seen[key]) return;
     seen[key] = true;
     var item = document.createElement('li');
@@ -148,7 +166,7 @@
     name.textContent = event.step;
     var text = document.createElement('span');
     text.className = 'step-text';
-    text.textContent = (event.domain && !pageDomain ? event.domain + ': ' : '') + event.message;
+    text.textContent = (event.domain && !pageDomain && rows().length > 1 ? event.domain + ': ' : '') + event.message;
     item.appendChild(time);
     item.appendChild(badge);
     item.appendChild(name);
