@@ -216,6 +216,11 @@ describe('e2e: the panel in Chromium against the test host (changes host state)'
     expect(await page.locator('[data-count="ok"]').innerText()).to.equal('2');
     expect(await page.locator('#job progress').getAttribute('value')).to.equal('100');
     await admin.shot('job-bulk.png');
+    // Both jobs can be found again later from the jobs list.
+    await page.click('nav a[href$="/jobs"]');
+    await page.waitForSelector('#jobs');
+    for (const id of [multiJobId, bulkJobId]) expect(await page.locator(`#jobs tr[data-job="${id}"]`).count(), `job ${id} listed`).to.equal(1);
+    await admin.shot('jobs.png');
     await page.goto(`${panel.url}/`);
     for (const domain of ['idle.demo.test', 'plainhttp.demo.test']) expect(await page.locator(`tr[data-domain="${domain}"]`).getAttribute('data-verdict'), domain).to.equal('safe');
     expect(admin.takeErrors(), 'console errors').to.deep.equal([]);
@@ -239,6 +244,9 @@ describe('e2e: the panel in Chromium against the test host (changes host state)'
       // Their overview lists only their own domain.
       await page.goto(`${plesk.url}/`);
       expect(await page.locator('tr[data-domain]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-domain')))).to.deep.equal(['healthy.demo.test']);
+
+      await page.goto(`${plesk.url}/jobs`);
+      expect(await page.locator('#jobs tr[data-job]').count(), "the admin's jobs are not listed for a customer").to.equal(0);
 
       const refused = await page.goto(`${plesk.url}/domains/multi.demo.test`);
       expect(refused?.status()).to.equal(403);

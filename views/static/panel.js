@@ -29,6 +29,10 @@
     sync();
   }
 
+  // A refused form: put the keyboard on the first field that needs fixing.
+  var invalid = document.querySelector('[aria-invalid="true"]');
+  if (invalid) invalid.focus();
+
   // Filters apply as soon as a select changes (the Apply button stays for keyboard users).
   var filters = document.querySelector('form.filters');
   if (filters) {

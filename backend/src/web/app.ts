@@ -9,7 +9,7 @@ import { sessionOf, userOf, wantsJson } from './http-context.js';
 import { LoginLinks } from './login-links.js';
 import { buildOverviewModel, type OverviewQuery } from './overview-model.js';
 import { domainRoutes } from './domain-routes.js';
-import { buildJobModel } from './job-model.js';
+import { buildJobModel, buildJobsListModel } from './job-model.js';
 import { securityHeaders } from './security.js';
 import type { PanelServices } from './services.js';
 import { SessionStore } from './sessions.js';
@@ -151,6 +151,12 @@ export async function startPanel(options: StartPanelOptions): Promise<RunningPan
     } catch (err) {
       next(err);
     }
+  });
+
+  app.get('/jobs', (_req, res) => {
+    const user = userOf(res);
+    const visibleJobs = (options.services.jobs?.recent?.(100) ?? []).filter((job) => canSeeJob(user, { id: job.id, kind: job.kind === 'bulk' ? 'bulk' : job.kind === 'server' ? 'server' : 'single', domains: job.domains.map((d) => d.domain) }));
+    res.send(views.render('jobs', layoutFor(res, basePath, 'Jobs', 'jobs'), buildJobsListModel(visibleJobs, basePath)));
   });
 
   app.get('/jobs/:id', (req, res, next) => {

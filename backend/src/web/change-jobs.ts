@@ -5,7 +5,7 @@ import { stepEvent, type StepEvent } from '../events.js';
 import type { ChangeResult, ChangeService } from '../jobs/change-service.js';
 import type { JobEvent, JobEventBus } from '../jobs/event-bus.js';
 import type { InventoryService } from '../plesk/inventory-service.js';
-import type { JobStatus, Store } from '../store/index.js';
+import type { JobRecord, JobStatus, Store } from '../store/index.js';
 import type { DomainDetail, DomainHistoryEntry, DomainPort, DomainRequest, JobView, JobsPort } from './services.js';
 import type { JobScope } from './users.js';
 
@@ -145,6 +145,16 @@ export function changeJobs(options: ChangeJobsOptions): { domains: DomainPort; j
     },
   };
 
+  const jobView = (job: JobRecord): JobView => ({
+    id: job.id,
+    kind: job.kind,
+    status: job.status,
+    actor: job.actor,
+    createdAt: job.createdAt,
+    endedAt: job.endedAt ?? null,
+    domains: store.jobs.domainStates(job.id).map((d) => ({ server: d.server, domain: d.domain, state: d.state, message: d.message ?? null })),
+  });
+
   const jobs: JobsPort = {
     events,
     scope: (jobId): JobScope | undefined => {
@@ -170,17 +180,9 @@ export function changeJobs(options: ChangeJobsOptions): { domains: DomainPort; j
     },
     describe: (jobId): JobView | undefined => {
       const job = store.jobs.get(jobId);
-      if (!job) return undefined;
-      return {
-        id: job.id,
-        kind: job.kind,
-        status: job.status,
-        actor: job.actor,
-        createdAt: job.createdAt,
-        endedAt: job.endedAt ?? null,
-        domains: store.jobs.domainStates(jobId).map((d) => ({ server: d.server, domain: d.domain, state: d.state, message: d.message ?? null })),
-      };
+      return job ? jobView(job) : undefined;
     },
+    recent: (limit) => store.jobs.list({ limit }).map(jobView),
   };
 
   return { domains, jobs };

@@ -37,3 +37,21 @@ export function buildJobModel(scope: JobScope, view: JobView | undefined, basePa
     percent: total === 0 ? (ended ? 100 : 0) : Math.round(((ok + failed) / total) * 100),
   };
 }
+
+/** The jobs list: newest first, with a one-line outcome per job. */
+export function buildJobsListModel(jobs: readonly JobView[], basePath: string) {
+  return {
+    jobs: jobs.map((job) => {
+      const ok = job.domains.filter((d) => domainStateClass(d.state) === 'ok').length;
+      const failed = job.domains.filter((d) => domainStateClass(d.state) === 'fail').length;
+      const first = job.domains[0]?.domain ?? '';
+      return {
+        ...job,
+        href: `${basePath}/jobs/${encodeURIComponent(job.id)}`,
+        target: job.domains.length === 1 ? first : `${job.domains.length} domains`,
+        outcome: `${ok} done, ${failed} failed, ${job.domains.length - ok - failed} in progress`,
+        statusClass: ['succeeded'].includes(job.status) ? 'ok' : ['running', 'queued'].includes(job.status) ? 'running' : 'fail',
+      };
+    }),
+  };
+}

@@ -48,6 +48,8 @@ export interface JobsPort {
   history?(jobId: string): readonly JobEvent[];
   /** The job's record and per-domain states, when the jobs are kept in the store. */
   describe?(jobId: string): JobView | undefined;
+  /** Newest first, for the jobs list. */
+  recent?(limit: number): JobView[];
 }
 
 /** A request the domain page can plan and start: the profile, plain edits, or a rollback of the last change. */
