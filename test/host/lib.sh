@@ -158,18 +158,31 @@ restore_domain_files() {
   chmod -R a+rX "$VHOSTS/$name"
 }
 
+# Runs a command with every descriptor above 2 closed. Daemons started (or re-exec'd) from here must
+# not inherit one: `flock /var/lock/pp-host.lock cmd` hands its locked descriptor to cmd's children,
+# and a daemon holding it would keep the lock taken for as long as it runs.
+without_inherited_fds() {
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      ((fd > 2)) && eval "exec $fd>&-" 2>/dev/null
+    done
+    exec "$@"
+  )
+}
+
 # ensure_daemon LABEL EXE PIDFILE "PORT..." START_CMD RELOAD_CMD
 # Reloads the daemon when its pid file names a live EXE that listens on the first port (a RELOAD_CMD
 # of "" leaves it alone); otherwise clears the stale pid file, stops copies of EXE left on its ports
 # (anything else there is a conflict we report, never kill) and starts it. fd 9 (setup's lock) is
-# closed for the daemon, or it would hold the lock for as long as it runs.
+# closed for the daemon (see without_inherited_fds).
 ensure_daemon() {
   local label=$1 exe=$2 pid_file=$3 ports=$4 start=$5 reload=$6
   local main_port=${4%% *} pid port other
   pid=$(pid_from_file "$pid_file" || true)
   if [[ -n "$pid" ]] && pid_runs "$pid" "$exe" && port_open "$main_port"; then
     if [[ -n "$reload" ]]; then
-      eval "$reload" 9>&-
+      without_inherited_fds $reload
       echo "  $label reloaded (pid $pid)"
     else
       echo "  $label running (pid $pid)"
@@ -183,7 +196,7 @@ ensure_daemon() {
       done
     done
     rm -f "$pid_file"
-    eval "$start" 9>&-
+    without_inherited_fds $start
     for _ in $(seq 1 100); do port_open "$main_port" && [[ -s "$pid_file" ]] && break; sleep 0.1; done
     port_open "$main_port" || die "$label did not start listening on port $main_port"
     pid=$(pid_from_file "$pid_file") || die "$label started but wrote no pid file $pid_file"

@@ -16,7 +16,7 @@ echo "test host setup ($REPO_DIR)"
 step "lock"
 # reset.sh sets PP_HOST_LOCK_HELD=1 when it calls us: its caller already holds the lock.
 mkdir -p /var/lock
-# fd 9 must never reach a daemon we start (it would hold the lock forever): see `9>&-` below.
+# No daemon may inherit this descriptor: see without_inherited_fds in lib.sh.
 exec 9>/var/lock/pp-host.lock
 if [[ "${PP_HOST_LOCK_HELD:-}" != 1 ]] && ! flock -w 900 9; then
   die "another run held /var/lock/pp-host.lock for 15 minutes; giving up"
@@ -186,8 +186,8 @@ step "demo apps ready"
 if ! node "$HOST_DIR/wait-ready.mjs" "$DOMAINS_JSON" 20; then
   # Apps left broken by an earlier run (or a Passenger core that died) come back with a reload.
   echo "  not ready; reloading Apache and nginx once and retrying"
-  apache2ctl graceful 9>&-
-  nginx -s reload 9>&-
+  without_inherited_fds apache2ctl graceful
+  without_inherited_fds nginx -s reload
   if ! node "$HOST_DIR/wait-ready.mjs" "$DOMAINS_JSON" 30; then
     echo "  still not ready; restarting Apache and nginx"
     stop_pid "$(pid_from_file "$APACHE_PID_FILE" || true)" /usr/sbin/apache2
