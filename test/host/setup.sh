@@ -23,6 +23,7 @@ if [[ "${PP_HOST_LOCK_HELD:-}" != 1 ]] && ! flock -w 900 9; then
 fi
 
 step "packages"
+mkdir -p "$LOG_DIR"
 PACKAGES=(openssh-server openssh-client apache2 libapache2-mod-passenger nginx php-cli chromium iproute2 openssl)
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -30,8 +31,20 @@ for p in "${PACKAGES[@]}"; do
 done
 if ((${#missing[@]})); then
   echo "  installing: ${missing[*]}"
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}" >/dev/null
+  # Keep the packages' own services (sshd on :22, Apache and nginx on :80) from starting on all
+  # interfaces: policy-rc.d exit 101 tells invoke-rc.d not to start anything during the install.
+  own_policy=0
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    own_policy=1
+  fi
+  apt_status=0
+  apt-get update -qq >"$LOG_DIR/apt.log" 2>&1 &&
+    apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+    "${missing[@]}" >>"$LOG_DIR/apt.log" 2>&1 || apt_status=$?
+  ((own_policy)) && rm -f /usr/sbin/policy-rc.d
+  if ((apt_status)); then tail -n 30 "$LOG_DIR/apt.log" >&2; die "apt-get update/install ${missing[*]} failed"; fi
 fi
 command -v node >/dev/null || die "node (>= 20) is required on PATH"
 node_major=$(node -p 'process.versions.node.split(".")[0]')
