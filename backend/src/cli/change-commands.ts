@@ -4,6 +4,7 @@
  * Exit codes (cli/exit-codes.ts): 0 ok; 1 the change failed (verification or config test) and was rolled
  * back; 2 refused input, nothing written; 3 the rollback failed or another server error.
  */
+import { userInfo } from 'node:os';
 import type { ServerEntry } from '../config/types.js';
 import { ValidationError } from '../errors.js';
 import type { ChangePlan, RequestedSetting } from '../apply/plan.js';
@@ -93,7 +94,7 @@ export function parseAssignment(text: string): RequestedSetting {
 
 function changeOptions(ctx: CommandContext) {
   return {
-    actor: `cli:${process.env.SUDO_USER ?? process.env.USER ?? 'unknown'}`,
+    actor: `cli:${process.env.SUDO_USER ?? process.env.USER ?? userInfo().username}`,
     dryRun: booleanOption(ctx.args, 'dry-run'),
     verify: !booleanOption(ctx.args, 'no-verify'),
     events: (e: Parameters<CommandContext['out']['event']>[0]) => ctx.out.event(e),

@@ -116,9 +116,11 @@ export class ChangeService {
       }
       throw err;
     }
-    events(stepEvent('plan', 'info', plan.summary, { domain: plan.domain, server: server.name, data: { reloadImpact: plan.reloadImpact } }));
-    if (opts.dryRun) return { status: 'dry-run', exitCode: 0, message: plan.summary, plan };
-    if (plan.nothingToDo) return { status: 'nothing-to-do', exitCode: 0, message: plan.summary, plan };
+    if (opts.dryRun || plan.nothingToDo) {
+      // Nothing will be journaled for these, so the plan event goes to the caller only.
+      events(stepEvent('plan', 'info', plan.summary, { domain: plan.domain, server: server.name, data: { reloadImpact: plan.reloadImpact } }));
+      return { status: opts.dryRun ? 'dry-run' : 'nothing-to-do', exitCode: 0, message: plan.summary, plan };
+    }
 
     const domain = findDomain(inventory, plan.domain);
     return this.deps.locks.withLock(server.name, plan.domain, () =>
