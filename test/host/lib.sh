@@ -48,6 +48,8 @@ log_tail() {
 
 on_error() {
   local status=$? line=$1
+  # In a subshell ($(...)) just pass the status on: the parent reports if it matters.
+  [[ "$BASHPID" == "$$" ]] || exit "$status"
   echo "" >&2
   echo "FAILED in step '$CURRENT_STEP' (line $line of ${BASH_SOURCE[1]:-?}, exit $status)" >&2
   log_tail /var/log/apache2/error.log
@@ -84,7 +86,7 @@ our_listeners() {
 }
 
 # Prints the pids listening on 127.0.0.1:<port>, if any.
-listener_pids() { our_listeners "$1" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u; }
+listener_pids() { our_listeners "$1" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u || true; }
 
 port_open() { our_listeners "$1" | grep -q .; }
 
