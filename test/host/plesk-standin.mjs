@@ -442,7 +442,7 @@ function cmdBinDomainOrSite(args) {
     case '-l': {
       rejectUnknown(rest, []);
       if (rest.length) throw new UsageError(`Unexpected argument: ${rest[0]}`);
-      for (const d of loadRegistry().domains) process.stdout.write(`${d.name}\n`);
+      process.stdout.write(loadRegistry().domains.map((d) => `${d.name}\n`).join(''));
       return;
     }
     case '--info':
@@ -478,7 +478,7 @@ function cmdExtNodejs(args) {
   const [command, ...rest] = args;
   if (command === '--versions') {
     rejectUnknown(rest, []);
-    for (const v of nodeVersions()) process.stdout.write(`${v.version}\t${v.path}\tenabled\n`);
+    process.stdout.write(nodeVersions().map((v) => `${v.version}\t${v.path}\tenabled\n`).join(''));
     return;
   }
   if (command === '--get-version') {
@@ -635,6 +635,12 @@ function closeInheritedDescriptors() {
     }
   }
 }
+
+// `plesk bin domain --list | head -1` closes the pipe early; that is not an error.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 try {
   closeInheritedDescriptors();
