@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { normalizeAppRoot, parsePassengerStatus, type ProcessInfo } from '../passenger/status-xml.js';
 import type { SshSession } from '../ssh/index.js';
 import { PassengerCommandError } from './errors.js';
@@ -24,12 +25,21 @@ export interface AppProcesses {
 
 const STATUS_COMMAND = ['passenger-status', '--show=xml'];
 
-export async function readAppProcesses(ssh: RemoteRunner, appRoot: string, options: { timeoutMs?: number } = {}): Promise<AppProcesses> {
-  const run = await ssh.exec(STATUS_COMMAND, { timeoutMs: options.timeoutMs ?? 15_000, allowFail: true });
-  if (run.code !== 0) {
-    throw new PassengerCommandError(STATUS_COMMAND.join(' '), `exit ${run.code}: ${(run.stderr || run.stdout).trim().slice(0, 400)}`);
+// Seen on the test host during an Apache restart or graceful reload: for a moment the old instance
+// is still registered beside the new one, or none is. Both pass within seconds.
+const TRANSIENT_STATUS = /multiple Phusion Passenger\(R\) instances are running|no Phusion Passenger\(R\) instances running|doesn't seem to be running/i;
+
+export async function readAppProcesses(ssh: RemoteRunner, appRoot: string, options: { timeoutMs?: number; settleMs?: number } = {}): Promise<AppProcesses> {
+  const settleUntil = Date.now() + (options.settleMs ?? 8_000);
+  for (;;) {
+    const run = await ssh.exec(STATUS_COMMAND, { timeoutMs: options.timeoutMs ?? 15_000, allowFail: true });
+    if (run.code === 0) return matchAppProcesses(run.stdout, appRoot);
+    const output = (run.stderr || run.stdout).trim();
+    if (!TRANSIENT_STATUS.test(output) || Date.now() >= settleUntil) {
+      throw new PassengerCommandError(STATUS_COMMAND.join(' '), `exit ${run.code}: ${output.slice(0, 400)}`);
+    }
+    await delay(500);
   }
-  return matchAppProcesses(run.stdout, appRoot);
 }
 
 /** Picks the app's group out of a status document; an app Passenger does not know has no processes. */
