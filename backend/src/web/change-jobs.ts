@@ -24,6 +24,9 @@ export interface ChangeJobsOptions {
 /** The last event of every job this module runs: pages stop waiting when they see it. */
 export const JOB_END_STEP = 'job';
 
+/** Job kinds this module creates (bulk jobs belong to the bulk runner). */
+const SINGLE_KINDS = new Set(['apply', 'set', 'rollback']);
+
 /**
  * Runs one domain's change (profile, edits or rollback) as a job: a job row in the store, every step
  * published on the event bus as it happens and kept in the journal, and a closing `job` event that
@@ -34,6 +37,15 @@ export function changeJobs(options: ChangeJobsOptions): { domains: DomainPort; j
   const { store, events, changes, inventory } = options;
   const maxAgeMs = options.maxAgeMs ?? 60_000;
   const running = new Set<Promise<void>>();
+
+  // Single-domain jobs run inside the panel process; one still "running" from an earlier process was cut
+  // off when that process stopped. Say so (the domain's lock and checkpoint tell what happened to its files).
+  for (const job of store.jobs.list({ status: 'running', limit: 1000 })) {
+    if (!SINGLE_KINDS.has(job.kind)) continue;
+    store.jobs.update(job.id, { status: 'interrupted', endedAt: new Date().toISOString() });
+    const event = stepEvent(JOB_END_STEP, 'fail', 'Interrupted: the panel stopped while this job ran. Check the domain page and roll back if its change is incomplete.');
+    store.journal.addEvent({ jobId: job.id }, event);
+  }
 
   /** The server hosting a domain, from cached reads first, then fresh ones. */
   const locate = async (domain: string): Promise<{ server: ServerEntry; detail: DomainDetail } | null> => {
