@@ -4,7 +4,7 @@
 // Changes the host: resets it before and after (run under /var/lock/pp-host.lock).
 import { expect } from 'chai';
 import { SshSession } from '../../backend/src/ssh/index.js';
-import { DEMO, loadConnection, resetHost, whoami } from '../support/testhost.js';
+import { DEMO, fetchThroughNginx, loadConnection, resetHost, whoami } from '../support/testhost.js';
 
 describe('test host: plesk stand-in reconfiguration', function () {
   this.timeout(90_000);
@@ -48,6 +48,15 @@ describe('test host: plesk stand-in reconfiguration', function () {
     expect(generated).to.contain(`Include "${conf}/vhost.conf"`);
     expect(generated).to.not.contain('vhost_ssl.conf');
     expect((await whoami(domain)).pid).to.not.equal(pidBefore);
+  });
+
+  it('honours PassengerStickySessions in a document root .htaccess without any reload', async () => {
+    const multi = DEMO.domains.multi;
+    const plain = await fetchThroughNginx(multi, '/whoami');
+    expect(plain.headers['set-cookie'] ?? []).to.not.satisfy((c: string[]) => c.some((v) => v.startsWith('_passenger_route=')));
+    await write(`${DEMO.documentRoot(multi)}/.htaccess`, 'PassengerStickySessions on\n');
+    const sticky = await fetchThroughNginx(multi, '/whoami');
+    expect(sticky.headers['set-cookie'] ?? []).to.satisfy((c: string[]) => c.some((v) => v.startsWith('_passenger_route=')));
   });
 
   it('adds and removes config-only fixture domains', async () => {
