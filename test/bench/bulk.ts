@@ -8,7 +8,8 @@
  *   - the naive way on the 5 remaining at-risk domains (per domain: write, plesk reconfigure, reload,
  *     verify), extrapolated to 200.
  * Rounds: PP_BENCH_BULK_ROUNDS (default 3); medians are printed with every round's figures.
- * It changes the test host and holds /var/lock/pp-host.lock for the whole run. Figures only.
+ * PP_BENCH_SERVER=NAME runs it on an extra test server (test/host/extra-server.sh) instead of the main
+ * test host, which then needs no host lock. It changes the server it runs on. Figures only.
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ import type { ServerConfig } from '../../backend/src/config/types.js';
 import { BulkRunner } from '../../backend/src/jobs/bulk-runner.js';
 import type { BulkSummary } from '../../backend/src/jobs/bulk-model.js';
 import { JobEventBus } from '../../backend/src/jobs/event-bus.js';
+import { diagnoseServer } from '../../backend/src/diagnose/diagnose.js';
 import { readServerInventory } from '../../backend/src/plesk/inventory-service.js';
 import { configTest, regenerateDomain, reloadWebServer } from '../../backend/src/plesk/web-server.js';
 import { socketioSafeProfile } from '../../backend/src/profile/socketio-safe.js';
@@ -35,19 +37,51 @@ const ENDPOINT: PublicEndpoint = { address: '127.0.0.1', httpPort: 8080, httpsPo
 const ROUNDS = Number(process.env.PP_BENCH_BULK_ROUNDS ?? 3);
 const PREFIX = 'bulkb';
 const CONFIG_ONLY = 495;
-const LIVE = 205;
-const BULK = 200;
+/** PP_BENCH_BULK_SIZE changes the bulk case (default 200) for quick trials. */
+const BULK = Number(process.env.PP_BENCH_BULK_SIZE ?? 200);
+const LIVE = BULK + 5;
 const NAIVE = LIVE - BULK;
 const VERIFY_CONCURRENCY = 10;
 /** The product's watch window is 10 s; the bench uses 2 s (said in the output) to keep a round near 3 minutes. */
 const WATCH_MS = 2_000;
 
-function loadServer(): ServerConfig {
+const EXTRA = process.env.PP_BENCH_SERVER && process.env.PP_BENCH_SERVER !== 'demo' ? process.env.PP_BENCH_SERVER : undefined;
+
+interface Target {
+  server: ServerConfig;
+  endpoint: PublicEndpoint;
+  /** Apps on that server that no bulk job selects: they may restart once (the reload), no more. */
+  outside: string[];
+  reset(): void;
+  lock<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+function loadTarget(): Target {
+  if (EXTRA) {
+    const file = join(REPO, 'test', 'host', '.state', 'servers', `${EXTRA}.json`);
+    let raw: ServerConfig & { publicEndpoint?: { address: string; httpPort: number; httpsPort: number } };
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      throw new Error(`${file} is missing: start the server first (bash test/host/extra-server.sh start ${EXTRA})`);
+    }
+    const { publicEndpoint, ...server } = raw;
+    if (!publicEndpoint) throw new Error(`${file} has no publicEndpoint`);
+    return {
+      server,
+      endpoint: { ...publicEndpoint, acceptSelfSignedOnTestHost: true },
+      outside: ['calm-x.demo.test'],
+      reset: () => execFileSync('bash', [join(REPO, 'test', 'host', 'extra-server.sh'), 'reset', EXTRA], { stdio: ['ignore', 'ignore', 'inherit'] }),
+      lock: (fn) => fn(),
+    };
+  }
+  let server: ServerConfig;
   try {
-    return JSON.parse(readFileSync(CONNECTION, 'utf8')) as ServerConfig;
+    server = JSON.parse(readFileSync(CONNECTION, 'utf8')) as ServerConfig;
   } catch {
     throw new Error(`${CONNECTION} is missing: set the test host up first (bash test/host/setup.sh)`);
   }
+  return { server, endpoint: ENDPOINT, outside: ['healthy.demo.test', 'custompath.demo.test'], reset: resetHost, lock: withHostLock };
 }
 
 function median(values: number[]): number {
@@ -73,7 +107,7 @@ const name = (i: number): string => `${PREFIX}${String(i).padStart(3, '0')}.fixt
 const MAKE_LIVE = `
 set -e
 cache=$(ls -d /var/lib/pp-testhost/app-cache/*/node_modules | head -n1)
-app=/var/www/vhosts/healthy.demo.test/httpdocs
+app=$(dirname "$(ls /var/www/vhosts/*.demo.test/httpdocs/app.js | head -n1)")
 for d in "$@"; do
   docs=/var/www/vhosts/$d/httpdocs
   cp "$app/app.js" "$app/package.json" "$docs/"
@@ -89,6 +123,21 @@ plesk sbin httpdmng --reconfigure-all
 async function apacheReloads(session: SshSession): Promise<number> {
   const res = await session.exec(['sh', '-c', 'grep -c "resuming normal operations" /var/log/apache2/error.log || true']);
   return Number(res.stdout.trim());
+}
+
+/**
+ * A graceful reload of a server with 500 vhosts takes seconds, and signals queue up behind each other:
+ * wait until Apache's last reload line says it resumed and Passenger answers.
+ */
+async function waitSettled(session: SshSession): Promise<void> {
+  const script = `for i in $(seq 1 480); do
+    last=$(grep -E 'SIGUSR1 received|resuming normal operations' /var/log/apache2/error.log | tail -n1)
+    case "$last" in *resuming*) passenger-status >/dev/null 2>&1 && exit 0 ;; esac
+    sleep 0.25
+  done
+  exit 1`;
+  const res = await session.exec(['sh', '-c', script], { allowFail: true, timeoutMs: 150_000 });
+  if (res.code !== 0) throw new Error('Apache/Passenger did not settle within 120 s after a reload');
 }
 
 interface Round {
@@ -111,13 +160,27 @@ interface Round {
   naiveVerified: number;
 }
 
-async function oneRound(pool: SessionPool, server: ServerConfig): Promise<Round> {
+async function oneRound(pool: SessionPool, target: Target): Promise<Round> {
+  const { server } = target;
   const session = await pool.get(server);
-  resetHost();
+  target.reset();
   await session.exec(['plesk', 'standin', 'remove-domains', '--prefix', PREFIX], { allowFail: true, timeoutMs: 300_000 });
+  try {
+    return await measureRound(pool, target, session);
+  } finally {
+    // Never leave 495 extra domains behind, whatever failed.
+    await session.exec(['plesk', 'standin', 'remove-domains', '--prefix', PREFIX], { allowFail: true, timeoutMs: 300_000 });
+    target.reset();
+  }
+}
+
+async function measureRound(pool: SessionPool, target: Target, session: SshSession): Promise<Round> {
+  const { server } = target;
   await session.exec(['plesk', 'standin', 'add-domains', '--count', String(CONFIG_ONLY), '--prefix', PREFIX], { timeoutMs: 300_000 });
+  await waitSettled(session);
   const live = Array.from({ length: LIVE }, (_, i) => name(i + 1));
   await session.execScript(MAKE_LIVE, live, { timeoutMs: 300_000 });
+  await waitSettled(session);
 
   // Inventory: median of 3 reads of the whole server.
   const invTimes: number[] = [];
@@ -130,10 +193,10 @@ async function oneRound(pool: SessionPool, server: ServerConfig): Promise<Round>
     invTimes.push(performance.now() - t0);
     invExecs = pool.execCount(server.name) - before;
   }
-  const atRisk = inventory.domains.filter((d) => socketioSafeProfile(d).settings.length > 0).length;
+  const atRisk = diagnoseServer(inventory).domains.filter((d) => d.verdict === 'at-risk').length;
 
   // Apps outside the job (the demo apps nobody selected): a reload may restart them once, no more.
-  const outside = ['healthy.demo.test', 'custompath.demo.test'];
+  const outside = target.outside;
   const appRoot = (d: string) => `/var/www/vhosts/${d}/httpdocs`;
   const pidsBefore = await Promise.all(outside.map(async (d) => (await readAppProcesses(session, appRoot(d))).processes.map((p) => p.pid)));
 
@@ -146,7 +209,7 @@ async function oneRound(pool: SessionPool, server: ServerConfig): Promise<Round>
     bus: new JobEventBus(),
     locks: new DomainLocks(undefined),
     servers: { list: () => [server], get: () => server },
-    endpointFor: () => ENDPOINT,
+    endpointFor: () => target.endpoint,
     verifyDefaults: { watchWindowMs: WATCH_MS },
   });
   const reloadsBefore = await apacheReloads(session);
@@ -181,13 +244,11 @@ async function oneRound(pool: SessionPool, server: ServerConfig): Promise<Round>
     if (!test.ok) throw new Error(`config test failed in the naive loop: ${test.output}`);
     await reloadWebServer(session, 'apache');
     naiveReloads += 1;
-    const report = await verifyDomain(session, { domain: d, server: server.name, appRoot: domain.appRoot, socketIoPath: domain.socketIoPath, integration: domain.mode, endpoint: ENDPOINT }, { watchWindowMs: WATCH_MS, scheme: domain.https ? 'https' : 'http' });
+    const report = await verifyDomain(session, { domain: d, server: server.name, appRoot: domain.appRoot, socketIoPath: domain.socketIoPath, integration: domain.mode, endpoint: target.endpoint }, { watchWindowMs: WATCH_MS, scheme: domain.https ? 'https' : 'http' });
     if (report.ok) naiveVerified += 1;
   }
   const naivePerDomainMs = (performance.now() - n0) / naiveDomains.length;
 
-  await session.exec(['plesk', 'standin', 'remove-domains', '--prefix', PREFIX], { timeoutMs: 300_000 });
-  resetHost();
   return {
     domains: inventory.domains.length,
     invMs: median(invTimes),
@@ -210,13 +271,13 @@ async function oneRound(pool: SessionPool, server: ServerConfig): Promise<Round>
 }
 
 export async function run(): Promise<void> {
-  const server = loadServer();
+  const target = loadTarget();
   const pool = new SessionPool();
   const rounds: Round[] = [];
   try {
-    await withHostLock(async () => {
+    await target.lock(async () => {
       for (let r = 0; r < ROUNDS; r += 1) {
-        const round = await oneRound(pool, server);
+        const round = await oneRound(pool, target);
         rounds.push(round);
         console.log(`round ${r + 1}: ${JSON.stringify(round)}`);
       }
@@ -227,13 +288,14 @@ export async function run(): Promise<void> {
   const med = (f: (r: Round) => number) => median(rounds.map(f));
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   const naive200 = med((r) => r.naivePerDomainMs) * BULK;
-  console.log(`\nbulk apply of socketio-safe on the test host, ${rounds.length} round(s), medians (2 cores; verify watch window ${WATCH_MS / 1000} s, ${VERIFY_CONCURRENCY} verifications at once)`);
+  console.log(`\nbulk apply of socketio-safe on ${EXTRA ? `extra test server ${EXTRA}` : 'the test host'}, ${rounds.length} round(s), medians (2 cores; verify watch window ${WATCH_MS / 1000} s, ${VERIFY_CONCURRENCY} verifications at once)`);
   console.log('| figure | ours | naive (per domain: write, reconfigure, reload, verify) |');
   console.log('|---|---:|---:|');
   console.log(`| domains on the server | ${med((r) => r.domains)} | |`);
   console.log(`| inventory of the whole server | ${s(med((r) => r.invMs))}, ${med((r) => r.invExecs)} SSH exec(s) | |`);
   console.log(`| at-risk domains found | ${med((r) => r.atRisk)} | |`);
-  console.log(`| 200-domain bulk: wall time | ${s(med((r) => r.bulkMs))} | ${s(naive200)} (extrapolated from ${NAIVE} domains) |`);
+  console.log(`| ${BULK}-domain bulk: wall time | ${s(med((r) => r.bulkMs))} | ${s(naive200)} (extrapolated from ${NAIVE} domains) |`);
+  console.log(`| bulk verification phase | ${s(med((r) => r.verifyMs))} | |`);
   console.log(`| config tests | ${med((r) => r.configTests)} | ${BULK} (plus one inside each plesk reconfigure) |`);
   console.log(`| reloads | ${med((r) => r.reloads)} (Apache log: ${med((r) => r.reloadsInLog)}) | ${BULK * 2} (reconfigure + reload per domain) |`);
   console.log(`| verified / failed | ${med((r) => r.bulkVerified)} / ${med((r) => r.bulkFailed)} | ${med((r) => r.naiveVerified)} of ${NAIVE} |`);

@@ -161,6 +161,7 @@ export interface BringUpResult {
 export async function bringUpBatch(session: SshSession, plans: readonly ChangePlan[], webServerOf: (domain: string) => WebServer): Promise<BringUpResult> {
   const result: BringUpResult = { configTests: 0, reloads: 0, regenerated: [], testOutput: '' };
   const regenerate = plans.filter((p) => p.regenerateNeeded).map((p) => p.domain);
+  const instanceBefore = plans.some((p) => p.reloadNeeded || p.regenerateNeeded) ? await passengerInstance(session) : undefined;
   if (regenerate.length === 1) {
     await regenerateDomain(session, regenerate[0] as string);
   } else if (regenerate.length > 1) {
@@ -195,5 +196,30 @@ export async function bringUpBatch(session: SshSession, plans: readonly ChangePl
       result.reloads += 1;
     }
   }
+  if (result.reloads > 0) await waitForNewPassenger(session, instanceBefore, reloadTargets.has('apache') || regenerate.length > 0);
   return result;
+}
+
+/** The running Passenger instance's id (`Instance:` of passenger-status), or undefined when none answers. */
+async function passengerInstance(session: SshSession): Promise<string | undefined> {
+  const res = await session.exec(['passenger-status'], { allowFail: true, timeoutMs: 30_000 });
+  return res.code === 0 ? /^Instance:\s*(\S+)/m.exec(res.stdout)?.[1] : undefined;
+}
+
+/**
+ * A graceful reload returns at once, but the server re-reads every vhost and Passenger starts a new core
+ * (seconds on a server with hundreds of domains). Verifying before that would judge the old generation
+ * or find no Passenger at all, so wait, bounded, for a new instance to answer.
+ */
+async function waitForNewPassenger(session: SshSession, before: string | undefined, expectNewInstance: boolean, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const now = await passengerInstance(session);
+    if (now !== undefined && (!expectNewInstance || now !== before)) return;
+    if (Date.now() > deadline) {
+      throw new WebServerError('web_server_reload', `Passenger did not answer with a new instance within ${timeoutMs / 1000} s after the reload`, '',
+        'check the web server error log; the config test passed, so the reload itself is what is slow or failing');
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
