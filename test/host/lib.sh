@@ -56,6 +56,7 @@ on_error() {
   log_tail /var/log/nginx/error.log
   log_tail "$LOG_DIR/sshd.log"
   log_tail "$LOG_DIR/npm.log"
+  log_tail "$LOG_DIR/apt.log"
   exit "$status"
 }
 
@@ -184,7 +185,7 @@ ensure_daemon() {
   pid=$(pid_from_file "$pid_file" || true)
   if [[ -n "$pid" ]] && pid_runs "$pid" "$exe" && port_open "$main_port"; then
     if [[ -n "$reload" ]]; then
-      without_inherited_fds $reload
+      without_inherited_fds $reload 2>>"$LOG_DIR/reload.log" || { log_tail "$LOG_DIR/reload.log"; die "$reload failed"; }
       echo "  $label reloaded (pid $pid)"
     else
       echo "  $label running (pid $pid)"
