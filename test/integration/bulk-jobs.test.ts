@@ -21,7 +21,8 @@ import { type ExtraServer, resetExtraServer, startExtraServer, stopExtraServer }
 const DEMO_ENDPOINT: PublicEndpoint = { address: '127.0.0.1', httpPort: 8080, httpsPort: 8443, acceptSelfSignedOnTestHost: true };
 // A short process watch keeps the file within its budget; the product default (10 s) is for real use.
 const VERIFY = { watchWindowMs: 1_500 };
-const EXTRA = 'b';
+// Which extra server the file uses (PP_TEST_EXTRA_SERVER lets a bench keep "b" busy meanwhile).
+const EXTRA = process.env.PP_TEST_EXTRA_SERVER ?? 'b';
 
 interface Harness {
   store: Store;
@@ -120,6 +121,27 @@ describe('bulk jobs across two real servers (changes host state)', function () {
       const changes = h.store.journal.listChanges({ jobId: job.id });
       expect(changes.length).to.equal(Object.values(states).filter((s) => s === 'verified').length);
       expect(changes.every((c) => c.checkpointId)).to.equal(true);
+    } finally {
+      h.pool.closeAll();
+    }
+  });
+
+  it('with a canary, proves the first domain of a server alone before writing the rest', async () => {
+    await resetExtraServer(EXTRA);
+    const h = harness([demo, extra.config], endpoints);
+    try {
+      const order: string[] = [];
+      h.bus.subscribeAll((e) => {
+        if (e.step === 'domain' && ['written', 'verified'].includes((e.data as { state?: string }).state ?? '')) order.push(`${e.domain}:${(e.data as { state: string }).state}`);
+      });
+      const job = await h.runner.start({ profile: 'socketio-safe', selection: { kind: 'list', domains: [`${EXTRA}:shop-x.demo.test`, `${EXTRA}:chat-x.demo.test`] }, servers: [EXTRA], canary: true }, 'test');
+      expect(job.status).to.equal('succeeded');
+      const c = (job.summary as BulkSummary).servers[0]!;
+      expect(c.batches).to.equal(2);
+      expect(c.configTests).to.equal(2);
+      // The canary was written and verified before the second domain was written.
+      const canary = order[0]!.split(':')[0]!;
+      expect(order.slice(0, 2)).to.deep.equal([`${canary}:written`, `${canary}:verified`]);
     } finally {
       h.pool.closeAll();
     }
