@@ -216,11 +216,16 @@ host_key=$(cut -d' ' -f1,2 "$SYS_ETC/ssh/ssh_host_ed25519_key.pub")
 echo "[127.0.0.1]:$SSH_PORT $host_key" >"$STATE_DIR/known_hosts"
 fingerprint=$(ssh-keygen -l -E sha256 -f "$SYS_ETC/ssh/ssh_host_ed25519_key.pub" | cut -d' ' -f2)
 node -e '
-  const [file, port, key, known, fp] = process.argv.slice(1);
+  const [file, port, key, known, fp, domainsJson] = process.argv.slice(1);
+  const fs = require("fs");
+  // Apps that serve Socket.IO off the default path say so, as an admin would in the server config.
+  const socketIoPaths = {};
+  for (const d of JSON.parse(fs.readFileSync(domainsJson, "utf8")).domains)
+    if (d.socketIoPath && d.socketIoPath !== "/socket.io/") socketIoPaths[d.name] = d.socketIoPath;
   const conn = { name: "demo", host: "127.0.0.1", port: Number(port), username: "root",
-    privateKeyPath: key, knownHostsPath: known, hostKeyFingerprint: fp };
-  require("fs").writeFileSync(file, JSON.stringify(conn, null, 2) + "\n");
-' "$STATE_DIR/connection.json" "$SSH_PORT" "$STATE_DIR/id_ed25519" "$STATE_DIR/known_hosts" "$fingerprint"
+    privateKeyPath: key, knownHostsPath: known, hostKeyFingerprint: fp, socketIoPaths };
+  fs.writeFileSync(file, JSON.stringify(conn, null, 2) + "\n");
+' "$STATE_DIR/connection.json" "$SSH_PORT" "$STATE_DIR/id_ed25519" "$STATE_DIR/known_hosts" "$fingerprint" "$DOMAINS_JSON"
 ssh -q -F /dev/null -i "$STATE_DIR/id_ed25519" -p "$SSH_PORT" \
   -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes \
   -o UserKnownHostsFile="$STATE_DIR/known_hosts" -o ConnectTimeout=10 \
