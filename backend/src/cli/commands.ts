@@ -4,6 +4,7 @@ import { serversCommand } from './servers.js';
 import { inventoryCommand, showCommand } from './inventory.js';
 import { serveCommand } from './serve.js';
 import { hashPasswordCommand } from './hash-password.js';
+import { serverPlanCommand } from './server-plan.js';
 import { applyCommand, historyCommand, rollbackCommand, setCommand, verifyCommand } from './change-commands.js';
 
 /**
@@ -19,6 +20,7 @@ export const commands: Command[] = [
   verifyCommand,
   rollbackCommand,
   historyCommand,
+  serverPlanCommand,
   bulkCommand,
   jobsCommand,
   jobCommand,
