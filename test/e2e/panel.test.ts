@@ -180,6 +180,7 @@ describe('e2e: the panel in Chromium against the test host (changes host state)'
     expect(await page.locator('#verdict-badge').innerText()).to.equal('Safe');
     // The details below were read again: sticky sessions now come from the domain's .htaccess, and the finding is gone.
     await page.waitForSelector('#settings .src-htaccess');
+    await page.waitForSelector('#rollback');
     expect(await page.locator('.finding-warning').count()).to.equal(0);
     expect(await page.locator('#progress progress').getAttribute('value')).to.equal('100');
     await admin.shot('domain-verified.png');
@@ -226,6 +227,36 @@ describe('e2e: the panel in Chromium against the test host (changes host state)'
     expect(admin.takeErrors(), 'console errors').to.deep.equal([]);
   });
 
+  it('edits a setting through the form and rolls it back from the domain page', async () => {
+    const { page } = admin;
+    const stickySource = () => page.locator('#settings tr[data-key="passenger_sticky_sessions"] .src').innerText();
+    await page.goto(`${panel.url}/domains/healthy.demo.test`);
+    expect(await stickySource()).to.equal('Passenger default');
+    await page.selectOption('#f-passenger_sticky_sessions', 'on');
+    await page.click('#plan-edits');
+    await page.waitForSelector('#plan');
+    expect(await page.locator('#plan h2').innerText()).to.match(/your edits/i);
+    await page.click('#confirm-change');
+    const result = page.locator('#progress .job-result');
+    await result.waitFor({ state: 'visible', timeout: 120_000 });
+    expect(await result.innerText()).to.match(/^Verified/);
+    await page.waitForSelector('#settings .src-htaccess');
+
+    await page.click('#rollback');
+    await page.waitForSelector('#plan');
+    expect(await page.locator('#plan h2').innerText()).to.match(/roll back/i);
+    expect(await page.locator('#plan .d-del').count(), 'the plan takes our block out again').to.be.greaterThan(0);
+    await admin.shot('domain-rollback-plan.png');
+    await page.click('#confirm-change');
+    await result.waitFor({ state: 'visible', timeout: 120_000 });
+    expect(await result.innerText()).to.match(/^Verified/);
+    await page.waitForFunction(() => !document.querySelector('#settings .src-htaccess'));
+    expect(await stickySource()).to.equal('Passenger default');
+    const kinds = await page.locator('#history tbody tr td:nth-child(2)').allInnerTexts();
+    expect(kinds.map((k) => k.split(' ')[0])).to.deep.equal(['rollback', 'set']);
+    expect(admin.takeErrors(), 'console errors').to.deep.equal([]);
+  });
+
   it("a customer's Plesk token cannot open another customer's domain or its job events", async () => {
     expect(multiJobId, 'an earlier test started a job on multi.demo.test').to.be.a('string');
     expect(bulkJobId, 'an earlier test started a bulk job').to.be.a('string');
@@ -246,7 +277,11 @@ describe('e2e: the panel in Chromium against the test host (changes host state)'
       expect(await page.locator('tr[data-domain]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-domain')))).to.deep.equal(['healthy.demo.test']);
 
       await page.goto(`${plesk.url}/jobs`);
-      expect(await page.locator('#jobs tr[data-job]').count(), "the admin's jobs are not listed for a customer").to.equal(0);
+      // Jobs on bob's own domain (the edit and its rollback) are listed; the multi and bulk jobs are not.
+      const listed = await page.locator('#jobs tr[data-job]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-job')));
+      expect(listed).to.have.length(2);
+      expect(listed).not.to.include(multiJobId);
+      expect(listed).not.to.include(bulkJobId);
 
       const refused = await page.goto(`${plesk.url}/domains/multi.demo.test`);
       expect(refused?.status()).to.equal(403);

@@ -87,7 +87,7 @@
     if (!row) row = addRow(event);
     if (!row) return;
     var last = row.querySelector('.domain-last');
-    if (last) last.textContent = event.step + ': ' + event.message;
+    if (last) last.textContent = event.message.indexOf(event.domain + ': ') === 0 ? event.message.slice(event.domain.length + 2) : event.message;
     var data = event.data || {};
     var value = null;
     if (event.step === 'job' && (event.status === 'ok' || event.status === 'fail')) value = data.result || (event.status === 'ok' ? 'done' : 'failed');
@@ -166,7 +166,8 @@
     name.textContent = event.step;
     var text = document.createElement('span');
     text.className = 'step-text';
-    text.textContent = (event.domain && !pageDomain && rows().length > 1 ? event.domain + ': ' : '') + event.message;
+    var named = !event.domain || event.message.indexOf(event.domain) === 0;
+    text.textContent = (!named && !pageDomain && rows().length > 1 ? event.domain + ': ' : '') + event.message;
     item.appendChild(time);
     item.appendChild(badge);
     item.appendChild(name);
