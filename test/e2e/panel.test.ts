@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { createServices, type Services } from '../../backend/src/main.js';
+import { DomainLocks } from '../../backend/src/apply/domain-lock.js';
+import { ChangeService } from '../../backend/src/jobs/change-service.js';
+import { createServices, publicEndpointOf, type Services } from '../../backend/src/main.js';
+import { DomainLockRows } from '../../backend/src/store/domain-locks.js';
 import { startPanel, type RunningPanel } from '../../backend/src/web/app.js';
 import { bulkPort } from '../../backend/src/web/bulk-port.js';
 import { changeJobs } from '../../backend/src/web/change-jobs.js';
@@ -84,7 +87,16 @@ describe('e2e: the panel in Chromium against the test host (changes host state)'
     await resetHost();
     dataDir = mkdtempSync(join(tmpdir(), 'pp-e2e-data-'));
     services = await createServices({ demo: true, dataDir, databasePath: ':memory:', logger: pino({ level: 'silent' }) });
-    const { domains, jobs } = changeJobs({ servers: services.servers, inventory: services.inventory, changes: services.changes, store: services.store, events: services.events });
+    // The product's change service, with a 3 s process watch instead of 10 s to keep this file's wall time down
+    // (the watch itself is tested in verify/; the bulk job below keeps the default).
+    const changes = new ChangeService({
+      pool: services.pool,
+      journal: services.store.journal,
+      locks: new DomainLocks(new DomainLockRows(services.db)),
+      endpointFor: (server) => publicEndpointOf(services.servers.get(server.name)),
+      verifyDefaults: { watchWindowMs: 3_000 },
+    });
+    const { domains, jobs } = changeJobs({ servers: services.servers, inventory: services.inventory, changes, store: services.store, events: services.events });
     panelServices = {
       inventory: inventoryPort({ servers: services.servers, inventory: services.inventory }),
       domains,
