@@ -98,6 +98,23 @@ describe('apply: one-click Socket.IO safe on the test host (changes host state)'
     expect(again.message).to.match(/nothing to do/);
   });
 
+  it("an admin's rollback of multi's fix restores the old .htaccess and stays, though the restored state fails the probe again", async () => {
+    const htaccess = `${domainOf('multi.demo.test').documentRoot}/.htaccess`;
+    const [fixed] = await hashes(session, [htaccess]);
+    const result = await service.rollback(server, 'multi.demo.test', { actor: 'test' });
+    expect(result.status, result.message).to.equal('applied');
+    expect(result.exitCode).to.equal(0);
+    expect(result.message).to.match(/serves but is at risk as before/);
+    expect(result.verification!.probe!.badRequests, 'the restored state is the one that got 400s').to.be.greaterThan(0);
+    const [restored] = await hashes(session, [htaccess]);
+    expect(restored).to.not.equal(fixed);
+    const text = (await readFiles(session, [htaccess]))[0]!;
+    expect(text.exists && text.content).to.not.contain('PassengerStickySessions on');
+    const history = service.history(server, 'multi.demo.test');
+    expect(history[0]!.kind).to.equal('rollback');
+    expect(history.some((c) => c.kind === 'auto-rollback'), 'nothing may undo the requested rollback').to.equal(false);
+  });
+
   it('(c) idle gets min instances 1 in vhost.conf and vhost_ssl.conf and keeps its pid after idling past 6 s', async () => {
     const result = await service.apply(server, 'idle.demo.test', { kind: 'profile', profile: 'socketio-safe' }, { actor: 'test' });
     expect(result.status, result.message).to.equal('verified');

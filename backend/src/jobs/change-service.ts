@@ -264,6 +264,7 @@ export class ChangeService {
     }
 
     const verification = await this.runVerification(server, domain, sink, opts.verifyOptions);
+    if (kind === 'rollback') return this.judgeRestoredState(verification, base, sink, finish, domain, server);
     if (verification.ok) {
       finish('verified', verification.verdict, outcome.checkpointId);
       return { ...base, status: 'verified', exitCode: 0, message: `${plan.summary}; verified`, verification };
@@ -277,6 +278,32 @@ export class ChangeService {
     sink(stepEvent('rollback', ok ? 'ok' : 'fail', ok ? 'Rolled back to the files as they were before the change' : `Rollback failed: ${rollback.outcome.error ?? rollback.outcome.status}`, { domain: domain.name, server: server.name, data: { rollbackChangeId: rollback.changeId } }));
     finish(status, verification.verdict, outcome.checkpointId);
     return { ...base, status, exitCode: statusExit(status), message: `verification failed (${failedChecks(verification)}); ${ok ? 'rolled back' : 'rollback FAILED'}`, verification, rollback };
+  }
+
+  /**
+   * A rollback the admin asked for puts back an older state, which may well be the one that got 400s: a
+   * failed probe is then evidence about that state, not a reason to undo the rollback. What must hold is
+   * that the app serves again after the restart.
+   */
+  private judgeRestoredState(
+    verification: VerificationReport,
+    base: Pick<ChangeResult, 'plan' | 'changeId' | 'checkpointId' | 'outcome'>,
+    sink: EventSink,
+    finish: (status: ChangeStatus, verdict: string | null, checkpointId: string | null) => void,
+    domain: DomainInventory,
+    server: ServerConfig,
+  ): ChangeResult {
+    const checkpointId = base.checkpointId ?? null;
+    const serves = verification.checks.some((c) => c.check === 'restart' && c.ok);
+    if (!serves) {
+      sink(stepEvent('rollback.verify', 'fail', `The restored state does not serve: ${failedChecks(verification)}`, { domain: domain.name, server: server.name }));
+      finish('failed', verification.verdict, checkpointId);
+      return { ...base, status: 'failed', exitCode: 3, message: `rolled back, but the app does not serve (${failedChecks(verification)}); roll back to the checkpoint taken before it to return`, verification };
+    }
+    const note = verification.ok ? 'and passes verification' : `but is at risk as before (${failedChecks(verification)})`;
+    sink(stepEvent('rollback.verify', 'ok', `The restored state serves ${note}`, { domain: domain.name, server: server.name }));
+    finish(verification.ok ? 'verified' : 'applied', verification.verdict, checkpointId);
+    return { ...base, status: verification.ok ? 'verified' : 'applied', exitCode: 0, message: `${base.plan?.summary ?? 'rolled back'}; the restored state serves ${note}`, verification };
   }
 
   private async autoRollback(server: ServerConfig, domain: DomainInventory, inventory: ServerInventory, checkpointId: string, sink: EventSink, opts: ChangeOptions) {
