@@ -25,6 +25,7 @@ import type { JournalRepository } from '../store/journal.js';
 import { type PublicEndpoint, type VerifyOptions, type VerificationReport, verifyDomain } from '../verify/verifier.js';
 import { planForJournal } from './change-service.js';
 import { mapLimit } from './concurrency.js';
+import { pidAlive } from './stale-locks.js';
 import type { JobEventBus } from './event-bus.js';
 import {
   type BulkDomainPlan, type BulkPlan, type BulkRequest, type BulkServerPlan, type BulkSummary, type DomainState,
@@ -60,15 +61,6 @@ export interface DomainReadback {
 const DEFAULTS = { serverConcurrency: 4, verifyConcurrency: 6 };
 
 type Mode = 'run' | 'resume';
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** True when the job says running but the process that ran it is gone (same machine only). */
 export function runnerIsGone(job: JobRecord): boolean {

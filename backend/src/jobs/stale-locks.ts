@@ -1,6 +1,7 @@
 import type { LockRows } from '../apply/domain-lock.js';
 
-function pidAlive(pid: number): boolean {
+/** Whether a process with this pid exists on this machine (EPERM: it exists but is not ours to signal). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
