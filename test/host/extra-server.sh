@@ -43,6 +43,8 @@ server_index() {
 
 holder_pid() { local f="$EXTRA_ROOT/$1/holder.pid"; [ -f "$f" ] && cat "$f" || true; }
 alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+# The holder is `sleep infinity` after its exec: a recorded pid that now belongs to anything else is stale.
+holder_alive() { alive "${1:-}" && [ "$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null)" = "sleep infinity " ]; }
 in_server() { local pid; pid=$(holder_pid "$1"); shift; nsenter -t "$pid" -m -n -- "$@"; }
 
 ensure_network() {
@@ -102,14 +104,15 @@ holder_main() {
 start_holder() {
   local name=$1 pid
   pid=$(holder_pid "$name")
-  if alive "$pid"; then return; fi
+  if holder_alive "$pid"; then return; fi
   rm -f "$EXTRA_ROOT/$name/holder.pid"
+  echo "$CHECKOUT" >"$EXTRA_ROOT/$name/holder.checkout"
   setsid ip netns exec "pp-$name" unshare --mount --propagation private -- \
     bash "$HOST_DIR/extra-server.sh" __holder "$name" </dev/null >>"$EXTRA_ROOT/$name/holder.log" 2>&1 &
   local i
   for i in $(seq 1 50); do
     pid=$(holder_pid "$name")
-    if alive "$pid"; then return; fi
+    if holder_alive "$pid"; then return; fi
     sleep 0.1
   done
   die "the namespace holder for $name did not start (see $EXTRA_ROOT/$name/holder.log)"
@@ -228,10 +231,22 @@ start_forwarders() {
   die "the web forwarders of $name did not start (see $EXTRA_ROOT/$name/forward.log)"
 }
 
+# A holder started from another checkout binds that checkout's state and domain files: everything run
+# inside would write into ours instead (connection.json included). Stop it and start over from this one.
+stop_if_foreign() {
+  local name=$1 pid
+  pid=$(holder_pid "$name")
+  holder_alive "$pid" || return 0
+  [ "$(cat "$EXTRA_ROOT/$name/holder.checkout" 2>/dev/null)" = "$CHECKOUT" ] && return 0
+  log "$name runs from another checkout ($(cat "$EXTRA_ROOT/$name/holder.checkout" 2>/dev/null || echo unknown)); restarting it from $CHECKOUT"
+  cmd_stop "$name"
+}
+
 cmd_start() {
   local name=$1 n
   valid_name "$name"
   n=$(server_index "$name")
+  stop_if_foreign "$name"
   ensure_network "$name" "$n"
   start_holder "$name"
   seed_trees "$name"
@@ -282,7 +297,7 @@ cmd_status() {
   local name=$1 pid
   valid_name "$name"
   pid=$(holder_pid "$name")
-  if ! alive "$pid"; then echo "$name: stopped"; return 3; fi
+  if ! holder_alive "$pid"; then echo "$name: stopped"; return 3; fi
   local sshd
   sshd=$(in_server "$name" cat /run/sshd-extra.pid 2>/dev/null || true)
   if alive "$sshd"; then echo "$name: running ($(cat "$STATE_DIR/$name.json" 2>/dev/null | tr -d '\n'))"; else echo "$name: namespace up, sshd down"; return 3; fi
@@ -294,7 +309,7 @@ cmd_reset() {
   local name=$1 pid script="$HOST_DIR/reset.sh"
   valid_name "$name"
   pid=$(holder_pid "$name")
-  alive "$pid" || die "$name is not running: start it first"
+  holder_alive "$pid" || die "$name is not running: start it first"
   [ -f "$script" ] || script="$HOST_DIR/setup.sh"
   in_server "$name" bash "$script" >>"$EXTRA_ROOT/$name/provision.log" 2>&1 \
     || { tail -n 30 "$EXTRA_ROOT/$name/provision.log" >&2; die "resetting $name failed"; }

@@ -31,15 +31,39 @@ const TRANSIENT_STATUS = /multiple Phusion Passenger\(R\) instances are running|
 
 export async function readAppProcesses(ssh: RemoteRunner, appRoot: string, options: { timeoutMs?: number; settleMs?: number } = {}): Promise<AppProcesses> {
   const settleUntil = Date.now() + (options.settleMs ?? 8_000);
+  const timeoutMs = options.timeoutMs ?? 15_000;
   for (;;) {
-    const run = await ssh.exec(STATUS_COMMAND, { timeoutMs: options.timeoutMs ?? 15_000, allowFail: true });
+    const run = await ssh.exec(STATUS_COMMAND, { timeoutMs, allowFail: true });
     if (run.code === 0) return matchAppProcesses(run.stdout, appRoot);
     const output = (run.stderr || run.stdout).trim();
+    const newest = newestInstanceName(output);
+    if (newest) {
+      // The old instance of a reloaded web server drains held long-polls for up to Engine.IO's 25 s
+      // pingInterval; the newest one is the instance that serves.
+      const named = await ssh.exec(['passenger-status', newest, '--show=xml'], { timeoutMs, allowFail: true });
+      if (named.code === 0) return matchAppProcesses(named.stdout, appRoot);
+    }
     if (!TRANSIENT_STATUS.test(output) || Date.now() >= settleUntil) {
       throw new PassengerCommandError(STATUS_COMMAND.join(' '), `exit ${run.code}: ${output.slice(0, 400)}`);
     }
     await delay(500);
   }
+}
+
+/**
+ * When several instances are registered, passenger-status lists them as `NAME  PID  Description` rows
+ * under a dashed line and asks to pick one. Returns the name of the one whose watchdog pid is highest,
+ * the most recently started, or undefined when the output is not that list.
+ */
+export function newestInstanceName(output: string): string | undefined {
+  if (!/multiple Phusion Passenger\(R\) instances are running/i.test(output)) return undefined;
+  const table = output.split(/^-{10,}\s*$/m)[1] ?? '';
+  let best: { name: string; pid: number } | undefined;
+  for (const m of table.matchAll(/^([A-Za-z0-9]+)\s+(\d+)\s+\S/gm)) {
+    const pid = Number(m[2]);
+    if (!best || pid > best.pid) best = { name: m[1]!, pid };
+  }
+  return best?.name;
 }
 
 /** Picks the app's group out of a status document; an app Passenger does not know has no processes. */

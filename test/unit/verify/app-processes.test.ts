@@ -1,12 +1,19 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { describeProcesses, matchAppProcesses, servingProcesses } from '../../../backend/src/verify/app-processes.js';
+import { describeProcesses, matchAppProcesses, newestInstanceName, servingProcesses } from '../../../backend/src/verify/app-processes.js';
 
 // Captured by test/fixtures/verify/capture-restart-status.mjs: multi.demo.test right after
 // `passenger-config restart-app`, old processes DETACHED while their held long-polls drain.
 const duringRestart = readFileSync(new URL('../../../../test/fixtures/verify/status-during-restart.xml', import.meta.url), 'latin1');
 
 describe('verify/app-processes', () => {
+  it('picks the most recently started instance when a reload leaves two registered (the first row is as seen on the test host)', () => {
+    const text = readFileSync(new URL('../../../../test/fixtures/verify/multiple-instances.txt', import.meta.url), 'utf8');
+    expect(newestInstanceName(text)).to.equal('Kq3mZ0aB');
+    expect(newestInstanceName(text.split('\n').slice(0, 10).join('\n'))).to.equal('uzRpw3Yx');
+    expect(newestInstanceName('ERROR: Phusion Passenger(R) doesn\'t seem to be running.')).to.equal(undefined);
+  });
+
   it("matches an app's processes by its root, with or without a trailing slash", () => {
     const multi = matchAppProcesses(duringRestart, '/var/www/vhosts/multi.demo.test/httpdocs/');
     expect(multi.known).to.equal(true);
