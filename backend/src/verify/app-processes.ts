@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { normalizeAppRoot, parsePassengerStatus, type ProcessInfo } from '../passenger/status-xml.js';
 import type { SshSession } from '../ssh/index.js';
 import { PassengerCommandError } from './errors.js';
+import { newestPassengerInstance } from './passenger-instance.js';
 
 /**
  * The live Passenger processes of one app, read over SSH from `passenger-status --show=xml`
@@ -25,6 +26,7 @@ export interface AppProcesses {
 
 const STATUS_COMMAND = ['passenger-status', '--show=xml'];
 
+
 // Seen on the test host during an Apache restart or graceful reload: for a moment the old instance
 // is still registered beside the new one, or none is. Both pass within seconds.
 const TRANSIENT_STATUS = /multiple Phusion Passenger\(R\) instances are running|no Phusion Passenger\(R\) instances running|doesn't seem to be running/i;
@@ -36,7 +38,7 @@ export async function readAppProcesses(ssh: RemoteRunner, appRoot: string, optio
     const run = await ssh.exec(STATUS_COMMAND, { timeoutMs, allowFail: true });
     if (run.code === 0) return matchAppProcesses(run.stdout, appRoot);
     const output = (run.stderr || run.stdout).trim();
-    const newest = newestInstanceName(output);
+    const newest = await newestPassengerInstance(ssh, output);
     if (newest) {
       // The old instance of a reloaded web server drains held long-polls for up to Engine.IO's 25 s
       // pingInterval; the newest one is the instance that serves.
@@ -48,22 +50,6 @@ export async function readAppProcesses(ssh: RemoteRunner, appRoot: string, optio
     }
     await delay(500);
   }
-}
-
-/**
- * When several instances are registered, passenger-status lists them as `NAME  PID  Description` rows
- * under a dashed line and asks to pick one. Returns the name of the one whose watchdog pid is highest,
- * the most recently started, or undefined when the output is not that list.
- */
-export function newestInstanceName(output: string): string | undefined {
-  if (!/multiple Phusion Passenger\(R\) instances are running/i.test(output)) return undefined;
-  const table = output.split(/^-{10,}\s*$/m)[1] ?? '';
-  let best: { name: string; pid: number } | undefined;
-  for (const m of table.matchAll(/^([A-Za-z0-9]+)\s+(\d+)\s+\S/gm)) {
-    const pid = Number(m[2]);
-    if (!best || pid > best.pid) best = { name: m[1]!, pid };
-  }
-  return best?.name;
 }
 
 /** Picks the app's group out of a status document; an app Passenger does not know has no processes. */

@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { describeProcesses, readAppProcesses, servingProcesses, type AppProcesses, type ObservedProcess, type RemoteRunner } from './app-processes.js';
 import { PassengerCommandError, RestartTimeoutError } from './errors.js';
 import { ValidationError } from '../errors.js';
+import { newestPassengerInstance } from './passenger-instance.js';
 
 /**
  * Restarts one app with `passenger-config restart-app` and waits, bounded, until it serves
@@ -50,8 +51,13 @@ export async function restartApp(ssh: RemoteRunner, appRoot: string, options: Re
   const restartedAt = Date.now();
   const deadline = restartedAt + timeoutMs;
 
-  const command = ['passenger-config', 'restart-app', appRoot, '--ignore-app-not-running'];
-  const run = await ssh.exec(command, { timeoutMs, allowFail: true });
+  let command = ['passenger-config', 'restart-app', appRoot, '--ignore-app-not-running'];
+  let run = await ssh.exec(command, { timeoutMs, allowFail: true });
+  const instance = run.code === 0 ? undefined : await newestPassengerInstance(ssh, run.stderr || run.stdout);
+  if (instance) {
+    command = [...command, '--instance', instance];
+    run = await ssh.exec(command, { timeoutMs, allowFail: true });
+  }
   if (run.code !== 0) {
     throw new PassengerCommandError(command.join(' '), `exit ${run.code}: ${(run.stderr || run.stdout).trim().slice(0, 400)}`);
   }

@@ -1,17 +1,22 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { describeProcesses, matchAppProcesses, newestInstanceName, servingProcesses } from '../../../backend/src/verify/app-processes.js';
+import { describeProcesses, matchAppProcesses, servingProcesses } from '../../../backend/src/verify/app-processes.js';
+import { instancesNewestFirst, MULTIPLE_INSTANCES } from '../../../backend/src/verify/passenger-instance.js';
 
 // Captured by test/fixtures/verify/capture-restart-status.mjs: multi.demo.test right after
 // `passenger-config restart-app`, old processes DETACHED while their held long-polls drain.
 const duringRestart = readFileSync(new URL('../../../../test/fixtures/verify/status-during-restart.xml', import.meta.url), 'latin1');
 
 describe('verify/app-processes', () => {
-  it('picks the most recently started instance when a reload leaves two registered (the first row is as seen on the test host)', () => {
-    const text = readFileSync(new URL('../../../../test/fixtures/verify/multiple-instances.txt', import.meta.url), 'utf8');
-    expect(newestInstanceName(text)).to.equal('Kq3mZ0aB');
-    expect(newestInstanceName(text.split('\n').slice(0, 10).join('\n'))).to.equal('uzRpw3Yx');
-    expect(newestInstanceName('ERROR: Phusion Passenger(R) doesn\'t seem to be running.')).to.equal(undefined);
+  it('orders registered Passenger instances newest first by their properties.json, whatever their pids', () => {
+    const refusal = readFileSync(new URL('../../../../test/fixtures/verify/multiple-instances.txt', import.meta.url), 'utf8');
+    expect(MULTIPLE_INSTANCES.test(refusal)).to.equal(true);
+    const props = (name: string, usec: number, pid: number) =>
+      JSON.stringify({ instance_dir: { created_at: Math.floor(usec / 1e6), created_at_monotonic_usec: usec }, name, watchdog_pid: pid }, null, 3);
+    // The newer instance got the lower pid (pids wrap at 32768 on the test host).
+    const listing = [props('uzRpw3Yx', 8_179_726_403, 25140), props('Kq3mZ0aB', 8_205_000_000, 1312), '{ "name" : "half-writ'].join('\n@@instance@@\n');
+    expect(instancesNewestFirst(listing).map((i) => i.name)).to.deep.equal(['Kq3mZ0aB', 'uzRpw3Yx']);
+    expect(instancesNewestFirst('')).to.deep.equal([]);
   });
 
   it("matches an app's processes by its root, with or without a trailing slash", () => {
