@@ -361,6 +361,31 @@ function reconfigure(domains, { reload = true } = {}) {
     const res = run(cmd, args);
     if (!res.ok) throw new Error(`Configuration is valid but \`${cmd} ${args.join(' ')}\` failed:\n${res.output}`);
   }
+  restartApacheIfGracefulKilledIt();
+}
+
+// Seen on the test host: now and then Debian's Apache 2.4 + mod_passenger aborts ("double free or
+// corruption") while handling the graceful signal, leaving every site down. Start it again, as Plesk's
+// own watchdog would.
+function restartApacheIfGracefulKilledIt() {
+  spawnSync('sleep', ['1']);
+  if (apacheRuns()) return;
+  const res = run('apache2ctl', ['start']);
+  if (!res.ok || !apacheRuns()) throw new Error(`Apache stopped during the graceful reload and did not start again:\n${res.output}`);
+}
+
+function apacheRuns() {
+  let pid;
+  try {
+    pid = Number(fs.readFileSync('/var/run/apache2/apache2.pid', 'utf8').trim());
+  } catch {
+    return false;
+  }
+  try {
+    return pid > 0 && fs.readlinkSync(`/proc/${pid}/exe`) === '/usr/sbin/apache2';
+  } catch {
+    return false;
+  }
 }
 
 // ---------------------------------------------------------------- output forms

@@ -31,6 +31,11 @@ for name in "${DEMO_NAMES[@]}"; do restore_domain_files "$name"; done
 step "reconfigure+reload"
 plesk sbin httpdmng --reconfigure-all
 step "wait ready"
-node "$HOST_DIR/wait-ready.mjs" "$DOMAINS_JSON" 30
+if ! node "$HOST_DIR/wait-ready.mjs" "$DOMAINS_JSON" 30; then
+  # A daemon died under the reload (Apache has been seen aborting on a graceful restart): setup brings
+  # back whatever is down and waits for every domain again.
+  echo "domains did not come back after the reload; running setup.sh to restart what is down"
+  PP_HOST_LOCK_HELD=1 bash "$HOST_DIR/setup.sh"
+fi
 finish_step
 echo "test host reset in $(( $(now_ms) - RESET_STARTED )) ms"
