@@ -5,3 +5,4 @@ export * from './hostKeys.js';
 export * from './session.js';
 export * from './pool.js';
 export * from './files.js';
+export * from './runner.js';

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { normalizeAppRoot, parsePassengerStatus, type ProcessInfo } from '../passenger/status-xml.js';
-import type { SshSession } from '../ssh/index.js';
+import type { RemoteRunner } from '../ssh/runner.js';
 import { PassengerCommandError } from './errors.js';
 import { newestPassengerInstance } from './passenger-instance.js';
 
@@ -9,8 +9,7 @@ import { newestPassengerInstance } from './passenger-instance.js';
  * and matched to the app by its root. A replaced process shows as a new pid/gupid.
  */
 
-/** All verify/ needs of an SSH session: run one command. */
-export type RemoteRunner = Pick<SshSession, 'exec'>;
+export type { RemoteRunner };
 
 export type ObservedProcess = ProcessInfo;
 

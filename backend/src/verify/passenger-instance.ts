@@ -4,7 +4,7 @@
  * passenger-status and passenger-config refuse to guess. The newest instance is the one that serves.
  * Watchdog pids cannot tell which is newer (pids wrap), so we read each instance's properties.json.
  */
-import type { RemoteRunner } from './app-processes.js';
+import type { RemoteRunner } from '../ssh/runner.js';
 
 export const MULTIPLE_INSTANCES = /multiple Phusion Passenger\(R\) instances are running/i;
 
