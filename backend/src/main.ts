@@ -9,7 +9,15 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { runCli } from './cli/run.js';
-import { EMPTY_CONFIG, loadConfigFile, panelPaths, readDemoServer, ServerRegistry, type LoadedConfig, type PanelPaths } from './config/index.js';
+import {
+  EMPTY_CONFIG,
+  loadConfigFile,
+  panelPaths,
+  readDemoServer,
+  ServerRegistry,
+  type LoadedConfig,
+  type PanelPaths,
+} from './config/index.js';
 import { createStore, DATABASE_FILE, openDatabase, type Database, type Store } from './store/index.js';
 import { SessionPool } from './ssh/pool.js';
 import { diagnoseServer, type ServerDiagnosis } from './diagnose/diagnose.js';
@@ -63,9 +71,24 @@ export interface Services {
 
 // Anything that could carry a secret is censored before a log line is written.
 const REDACT_PATHS = [
-  'password', '*.password', 'passphrase', '*.passphrase', 'privateKey', '*.privateKey', 'token', '*.token',
-  'secret', '*.secret', 'cookie', '*.cookie', 'authorization', '*.authorization',
-  'req.headers.cookie', 'req.headers.authorization', 'headers.cookie', 'headers.authorization',
+  'password',
+  '*.password',
+  'passphrase',
+  '*.passphrase',
+  'privateKey',
+  '*.privateKey',
+  'token',
+  '*.token',
+  'secret',
+  '*.secret',
+  'cookie',
+  '*.cookie',
+  'authorization',
+  '*.authorization',
+  'req.headers.cookie',
+  'req.headers.authorization',
+  'headers.cookie',
+  'headers.authorization',
 ];
 
 /** JSON lines to stderr (stdout belongs to command output); `destination` is for tests. */
@@ -113,7 +136,10 @@ export async function createServices(options: ServiceOptions = {}): Promise<Serv
       servers: { list: () => servers.list(), get: (name) => servers.get(name) },
       endpointFor: (server) => publicEndpointOf(servers.find(server.name) ?? { ...server, source: 'config' }),
     });
-    logger.debug({ config: paths.configPath ?? null, dataDir: paths.dataDir, servers: servers.list().map((s) => s.name) }, 'services ready');
+    logger.debug(
+      { config: paths.configPath ?? null, dataDir: paths.dataDir, servers: servers.list().map((s) => s.name) },
+      'services ready',
+    );
     return {
       paths,
       config,

@@ -71,7 +71,8 @@ function loadTarget(): Target {
       server,
       endpoint: { ...publicEndpoint, acceptSelfSignedOnTestHost: true },
       outside: ['calm-x.demo.test'],
-      reset: () => execFileSync('bash', [join(REPO, 'test', 'host', 'extra-server.sh'), 'reset', EXTRA], { stdio: ['ignore', 'ignore', 'inherit'] }),
+      reset: () =>
+        execFileSync('bash', [join(REPO, 'test', 'host', 'extra-server.sh'), 'reset', EXTRA], { stdio: ['ignore', 'ignore', 'inherit'] }),
       lock: (fn) => fn(),
     };
   }
@@ -219,7 +220,10 @@ async function measureRound(pool: SessionPool, target: Target, session: SshSessi
   });
   const reloadsBefore = await apacheReloads(session);
   const t0 = performance.now();
-  const job = await runner.start({ profile: 'socketio-safe', selection: { kind: 'list', domains: live.slice(0, BULK) }, verifyConcurrency: VERIFY_CONCURRENCY }, 'bench');
+  const job = await runner.start(
+    { profile: 'socketio-safe', selection: { kind: 'list', domains: live.slice(0, BULK) }, verifyConcurrency: VERIFY_CONCURRENCY },
+    'bench',
+  );
   const bulkMs = performance.now() - t0;
   const reloadsInLog = (await apacheReloads(session)) - reloadsBefore;
   const summary = job.summary as BulkSummary;
@@ -249,7 +253,18 @@ async function measureRound(pool: SessionPool, target: Target, session: SshSessi
     if (!test.ok) throw new Error(`config test failed in the naive loop: ${test.output}`);
     await reloadWebServer(session, 'apache');
     naiveReloads += 1;
-    const report = await verifyDomain(session, { domain: d, server: server.name, appRoot: domain.appRoot, socketIoPath: domain.socketIoPath, integration: domain.mode, endpoint: target.endpoint }, { watchWindowMs: WATCH_MS, scheme: domain.https ? 'https' : 'http' });
+    const report = await verifyDomain(
+      session,
+      {
+        domain: d,
+        server: server.name,
+        appRoot: domain.appRoot,
+        socketIoPath: domain.socketIoPath,
+        integration: domain.mode,
+        endpoint: target.endpoint,
+      },
+      { watchWindowMs: WATCH_MS, scheme: domain.https ? 'https' : 'http' },
+    );
     if (report.ok) naiveVerified += 1;
   }
   const naivePerDomainMs = (performance.now() - n0) / naiveDomains.length;
@@ -293,7 +308,9 @@ export async function run(): Promise<void> {
   const med = (f: (r: Round) => number) => median(rounds.map(f));
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   const naive200 = med((r) => r.naivePerDomainMs) * BULK;
-  console.log(`\nbulk apply of socketio-safe on ${EXTRA ? `extra test server ${EXTRA}` : 'the test host'}, ${rounds.length} round(s), medians (2 cores; verify watch window ${WATCH_MS / 1000} s, ${VERIFY_CONCURRENCY} verifications at once)`);
+  console.log(
+    `\nbulk apply of socketio-safe on ${EXTRA ? `extra test server ${EXTRA}` : 'the test host'}, ${rounds.length} round(s), medians (2 cores; verify watch window ${WATCH_MS / 1000} s, ${VERIFY_CONCURRENCY} verifications at once)`,
+  );
   console.log('| figure | ours | naive (per domain: write, reconfigure, reload, verify) |');
   console.log('|---|---:|---:|');
   console.log(`| domains on the server | ${med((r) => r.domains)} | |`);
@@ -302,10 +319,20 @@ export async function run(): Promise<void> {
   console.log(`| ${BULK}-domain bulk: wall time | ${s(med((r) => r.bulkMs))} | ${s(naive200)} (extrapolated from ${NAIVE} domains) |`);
   console.log(`| bulk verification phase | ${s(med((r) => r.verifyMs))} | |`);
   console.log(`| config tests | ${med((r) => r.configTests)} | ${BULK} (plus one inside each plesk reconfigure) |`);
-  console.log(`| reloads | ${med((r) => r.reloads)} (Apache log: ${med((r) => r.reloadsInLog)}) | ${BULK * 2} (reconfigure + reload per domain) |`);
-  console.log(`| verified / failed | ${med((r) => r.bulkVerified)} / ${med((r) => r.bulkFailed)} | ${med((r) => r.naiveVerified)} of ${NAIVE} |`);
-  console.log(`| verification throughput | ${med((r) => r.throughput).toFixed(2)} domains/s | ${(1000 / med((r) => r.naivePerDomainMs)).toFixed(2)} domains/s (whole loop) |`);
-  console.log(`| apps outside the job restarted at most once | ${rounds.every((r) => r.othersRestartedAtMostOnce) ? 'yes' : 'NO'} | no (every reload restarts them: ${BULK * 2} times) |`);
+  console.log(
+    `| reloads | ${med((r) => r.reloads)} (Apache log: ${med((r) => r.reloadsInLog)}) | ${BULK * 2} (reconfigure + reload per domain) |`,
+  );
+  console.log(
+    `| verified / failed | ${med((r) => r.bulkVerified)} / ${med((r) => r.bulkFailed)} | ${med((r) => r.naiveVerified)} of ${NAIVE} |`,
+  );
+  console.log(
+    `| verification throughput | ${med((r) => r.throughput).toFixed(2)} domains/s | ${(1000 / med((r) => r.naivePerDomainMs)).toFixed(2)} domains/s (whole loop) |`,
+  );
+  console.log(
+    `| apps outside the job restarted at most once | ${rounds.every((r) => r.othersRestartedAtMostOnce) ? 'yes' : 'NO'} | no (every reload restarts them: ${BULK * 2} times) |`,
+  );
   console.log(`| ratio naive / ours (wall) | ${(naive200 / med((r) => r.bulkMs)).toFixed(1)}x | |`);
-  console.log(`per-round wall times (ours): ${rounds.map((r) => s(r.bulkMs)).join(', ')}; naive per domain: ${rounds.map((r) => s(r.naivePerDomainMs)).join(', ')}`);
+  console.log(
+    `per-round wall times (ours): ${rounds.map((r) => s(r.bulkMs)).join(', ')}; naive per domain: ${rounds.map((r) => s(r.naivePerDomainMs)).join(', ')}`,
+  );
 }

@@ -50,9 +50,19 @@ async function oneClick(service: ChangeService, server: ServerConfig, session: S
   const events: StepEvent[] = [];
   const reloadsBefore = await apacheReloads(session);
   const t0 = performance.now();
-  const result = await service.apply(server, DOMAIN, { kind: 'profile', profile: 'socketio-safe' }, { actor: 'bench', events: (e) => events.push(e) });
+  const result = await service.apply(
+    server,
+    DOMAIN,
+    { kind: 'profile', profile: 'socketio-safe' },
+    { actor: 'bench', events: (e) => events.push(e) },
+  );
   const totalMs = performance.now() - t0;
-  return { totalMs, watchMs: watchMs(events), reloads: (await apacheReloads(session)) - reloadsBefore, verified: result.status === 'verified' };
+  return {
+    totalMs,
+    watchMs: watchMs(events),
+    reloads: (await apacheReloads(session)) - reloadsBefore,
+    verified: result.status === 'verified',
+  };
 }
 
 async function naive(server: ServerConfig, session: SshSession, appRoot: string): Promise<Sample> {
@@ -60,7 +70,10 @@ async function naive(server: ServerConfig, session: SshSession, appRoot: string)
   const reloadsBefore = await apacheReloads(session);
   const conf = `/var/www/vhosts/system/${DOMAIN}/conf`;
   const t0 = performance.now();
-  await session.execScript('for f in "$@"; do printf "PassengerStickySessions on\\n" >> "$f"; done', [`${conf}/vhost.conf`, `${conf}/vhost_ssl.conf`]);
+  await session.execScript('for f in "$@"; do printf "PassengerStickySessions on\\n" >> "$f"; done', [
+    `${conf}/vhost.conf`,
+    `${conf}/vhost_ssl.conf`,
+  ]);
   await session.exec(['plesk', 'sbin', 'httpdmng', '--reconfigure-domain', DOMAIN]);
   await session.exec(['apache2ctl', 'graceful']);
   const report = await verifyDomain(
@@ -81,7 +94,10 @@ function line(label: string, samples: Sample[]): string {
 }
 
 export async function run(): Promise<void> {
-  const server: ServerConfig = { ...loadConnection(), socketIoPaths: Object.fromEntries(demoDomainSpecs().map((d) => [d.name, d.socketIoPath])) };
+  const server: ServerConfig = {
+    ...loadConnection(),
+    socketIoPaths: Object.fromEntries(demoDomainSpecs().map((d) => [d.name, d.socketIoPath])),
+  };
   const pool = new SessionPool();
   const db = openDatabase(':memory:');
   const store = createStore(db);
@@ -109,7 +125,9 @@ export async function run(): Promise<void> {
     await resetHost();
   }
   console.log(`one-click flow for ${DOMAIN}, median of ${RUNS} runs each (watch window ${WATCH_MS} ms, verification included)`);
-  console.log(`${'way'.padEnd(52)} ${'total ms'.padStart(8)} ${'watch ms'.padStart(8)} ${'w/o watch'.padStart(10)} ${'reloads'.padStart(8)} ${'verified'.padStart(9)}`);
+  console.log(
+    `${'way'.padEnd(52)} ${'total ms'.padStart(8)} ${'watch ms'.padStart(8)} ${'w/o watch'.padStart(10)} ${'reloads'.padStart(8)} ${'verified'.padStart(9)}`,
+  );
   console.log(line('ours: apply --profile socketio-safe', ours));
   console.log(line('naive: vhost*.conf + reconfigure + reload + verify', hand));
 }

@@ -35,27 +35,37 @@ export async function run(): Promise<void> {
   for (let round = 0; round < rounds; round++) {
     const pool = new SessionPool();
     const session = await pool.get(server);
-    rows[0]!.totalMs.push(await timed(async () => {
-      for (let i = 0; i < N; i++) await session.exec(['true']);
-    }));
-    rows[1]!.totalMs.push(await timed(async () => {
-      await Promise.all(Array.from({ length: N }, () => session.exec(['true'])));
-    }));
+    rows[0]!.totalMs.push(
+      await timed(async () => {
+        for (let i = 0; i < N; i++) await session.exec(['true']);
+      }),
+    );
+    rows[1]!.totalMs.push(
+      await timed(async () => {
+        await Promise.all(Array.from({ length: N }, () => session.exec(['true'])));
+      }),
+    );
     rows[0]!.connects = rows[1]!.connects = session.connectCount;
     pool.closeAll();
-    rows[2]!.totalMs.push(await timed(async () => {
-      for (let i = 0; i < NAIVE_N; i++) {
-        const fresh = new SshSession(server);
-        await fresh.exec(['true']);
-        fresh.close();
-      }
-    }));
+    rows[2]!.totalMs.push(
+      await timed(async () => {
+        for (let i = 0; i < NAIVE_N; i++) {
+          const fresh = new SshSession(server);
+          await fresh.exec(['true']);
+          fresh.close();
+        }
+      }),
+    );
     rows[2]!.connects = NAIVE_N;
   }
   console.log(`SSH to ${server.host}:${server.port}, command \`true\`, median of ${rounds} rounds`);
-  console.log(`${'way'.padEnd(36)} ${'commands'.padStart(8)} ${'connects'.padStart(8)} ${'total ms'.padStart(9)} ${'ms/command'.padStart(10)}`);
+  console.log(
+    `${'way'.padEnd(36)} ${'commands'.padStart(8)} ${'connects'.padStart(8)} ${'total ms'.padStart(9)} ${'ms/command'.padStart(10)}`,
+  );
   for (const row of rows) {
     const total = median(row.totalMs);
-    console.log(`${row.way.padEnd(36)} ${String(row.commands).padStart(8)} ${String(row.connects).padStart(8)} ${total.toFixed(0).padStart(9)} ${(total / row.commands).toFixed(2).padStart(10)}`);
+    console.log(
+      `${row.way.padEnd(36)} ${String(row.commands).padStart(8)} ${String(row.connects).padStart(8)} ${total.toFixed(0).padStart(9)} ${(total / row.commands).toFixed(2).padStart(10)}`,
+    );
   }
 }

@@ -22,7 +22,16 @@ import { CONNECTION_FILE, REPO_ROOT, resetHost } from '../support/testhost.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(REPO_ROOT, 'test', 'artifacts');
-const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const LAUNCH_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const VIEWPORT = { width: 1366, height: 900 }; // a common laptop screen
 
 const EXPECTED_VERDICTS: Record<string, string> = {
@@ -44,7 +53,12 @@ class BrowserUnderTest {
 
   static async launch(): Promise<BrowserUnderTest> {
     const profileDir = mkdtempSync(join(tmpdir(), 'pp-e2e-profile-'));
-    const context = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: LAUNCH_ARGS, viewport: VIEWPORT });
+    const context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: LAUNCH_ARGS,
+      viewport: VIEWPORT,
+    });
     const page = context.pages()[0] ?? (await context.newPage());
     const browser = new BrowserUnderTest(context, page, profileDir);
     page.on('console', (msg) => {
@@ -81,8 +95,10 @@ describe('e2e: the panel in Chromium against the test host (changes host state)'
   let bulkJobId: string | null = null;
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium) to run the browser tests.`);
-    if (!existsSync(CONNECTION_FILE)) throw new Error(`The test host is not set up (${CONNECTION_FILE} missing): run \`bash test/host/setup.sh\` as root.`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium) to run the browser tests.`);
+    if (!existsSync(CONNECTION_FILE))
+      throw new Error(`The test host is not set up (${CONNECTION_FILE} missing): run \`bash test/host/setup.sh\` as root.`);
     mkdirSync(ARTIFACTS, { recursive: true });
     await resetHost();
     dataDir = mkdtempSync(join(tmpdir(), 'pp-e2e-data-'));
@@ -96,7 +112,13 @@ describe('e2e: the panel in Chromium against the test host (changes host state)'
       endpointFor: (server) => publicEndpointOf(services.servers.get(server.name)),
       verifyDefaults: { watchWindowMs: 3_000 },
     });
-    const { domains, jobs } = changeJobs({ servers: services.servers, inventory: services.inventory, changes, store: services.store, events: services.events });
+    const { domains, jobs } = changeJobs({
+      servers: services.servers,
+      inventory: services.inventory,
+      changes,
+      store: services.store,
+      events: services.events,
+    });
     panelServices = {
       inventory: inventoryPort({ servers: services.servers, inventory: services.inventory }),
       domains,
@@ -186,7 +208,8 @@ describe('e2e: the panel in Chromium against the test host (changes host state)'
     const steps = await page.locator('#progress .job-steps li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-step')));
     // Verification steps may carry a prefix (verify.restart); match on the last part.
     const shortNames = steps.map((s) => String(s).split('.').pop());
-    for (const step of ['plan', 'checkpoint', 'write', 'restart', 'probe', 'watch', 'verdict', 'job']) expect(shortNames, `step ${step} in ${steps.join(',')}`).to.include(step);
+    for (const step of ['plan', 'checkpoint', 'write', 'restart', 'probe', 'watch', 'verdict', 'job'])
+      expect(shortNames, `step ${step} in ${steps.join(',')}`).to.include(step);
     expect(await page.locator('#progress .job-steps li[data-step$="verdict"].step-ok').count(), 'the verdict step passed').to.equal(1);
     await page.waitForSelector('#verdict-badge[data-verdict="safe"]');
     expect(await page.locator('#verdict-badge').innerText()).to.equal('Safe');
@@ -232,10 +255,12 @@ describe('e2e: the panel in Chromium against the test host (changes host state)'
     // Both jobs can be found again later from the jobs list.
     await page.click('nav a[href$="/jobs"]');
     await page.waitForSelector('#jobs');
-    for (const id of [multiJobId, bulkJobId]) expect(await page.locator(`#jobs tr[data-job="${id}"]`).count(), `job ${id} listed`).to.equal(1);
+    for (const id of [multiJobId, bulkJobId])
+      expect(await page.locator(`#jobs tr[data-job="${id}"]`).count(), `job ${id} listed`).to.equal(1);
     await admin.shot('jobs.png');
     await page.goto(`${panel.url}/`);
-    for (const domain of ['idle.demo.test', 'plainhttp.demo.test']) expect(await page.locator(`tr[data-domain="${domain}"]`).getAttribute('data-verdict'), domain).to.equal('safe');
+    for (const domain of ['idle.demo.test', 'plainhttp.demo.test'])
+      expect(await page.locator(`tr[data-domain="${domain}"]`).getAttribute('data-verdict'), domain).to.equal('safe');
     expect(admin.takeErrors(), 'console errors').to.deep.equal([]);
   });
 
@@ -273,11 +298,27 @@ describe('e2e: the panel in Chromium against the test host (changes host state)'
     expect(multiJobId, 'an earlier test started a job on multi.demo.test').to.be.a('string');
     expect(bulkJobId, 'an earlier test started a bulk job').to.be.a('string');
     const secret = randomBytes(32);
-    const plesk = await startPanel({ services: panelServices, mode: 'plesk', port: 0, tokenSecret: secret, log: { info: () => {}, error: () => {} } });
+    const plesk = await startPanel({
+      services: panelServices,
+      mode: 'plesk',
+      port: 0,
+      tokenSecret: secret,
+      log: { info: () => {}, error: () => {} },
+    });
     const customer = await BrowserUnderTest.launch();
     try {
       const now = Math.floor(Date.now() / 1000);
-      const token = mintToken(secret, { v: 1, iss: 'plesk', sub: 'bob', role: 'customer', domains: ['healthy.demo.test'], open: 'healthy.demo.test', iat: now, exp: now + 60, jti: randomBytes(16).toString('hex') });
+      const token = mintToken(secret, {
+        v: 1,
+        iss: 'plesk',
+        sub: 'bob',
+        role: 'customer',
+        domains: ['healthy.demo.test'],
+        open: 'healthy.demo.test',
+        iat: now,
+        exp: now + 60,
+        jti: randomBytes(16).toString('hex'),
+      });
       const { page } = customer;
       await page.goto(`${plesk.url}/auth/plesk?token=${token}&next=${encodeURIComponent('/domains/healthy.demo.test')}`);
       await page.waitForSelector('#verdict-badge');
@@ -286,7 +327,9 @@ describe('e2e: the panel in Chromium against the test host (changes host state)'
 
       // Their overview lists only their own domain.
       await page.goto(`${plesk.url}/`);
-      expect(await page.locator('tr[data-domain]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-domain')))).to.deep.equal(['healthy.demo.test']);
+      expect(await page.locator('tr[data-domain]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-domain')))).to.deep.equal([
+        'healthy.demo.test',
+      ]);
 
       await page.goto(`${plesk.url}/jobs`);
       // Jobs on bob's own domain (the edit and its rollback) are listed; the multi and bulk jobs are not.
@@ -299,12 +342,16 @@ describe('e2e: the panel in Chromium against the test host (changes host state)'
       expect(refused?.status()).to.equal(403);
       expect(await page.locator('h1').innerText()).to.equal('Not allowed');
       await customer.shot('customer-refused.png');
-      expect((await page.goto(`${plesk.url}/jobs/${multiJobId}`))?.status(), 'the other domain\'s job page').to.equal(403);
+      expect((await page.goto(`${plesk.url}/jobs/${multiJobId}`))?.status(), "the other domain's job page").to.equal(403);
       expect((await page.goto(`${plesk.url}/jobs/${bulkJobId}`))?.status(), 'a bulk job page').to.equal(403);
       // A bulk change from the customer's own page, with its valid CSRF token: refused because it is admin-only.
       const bulk = await page.evaluate(async (url) => {
         const csrf = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
-        const res = await fetch(url, { method: 'POST', headers: { 'x-csrf-token': csrf, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: 'domains=demo%2Fhealthy.demo.test' });
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'x-csrf-token': csrf, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+          body: 'domains=demo%2Fhealthy.demo.test',
+        });
         return { status: res.status, body: (await res.json()) as { error: string } };
       }, `${plesk.url}/bulk`);
       expect(bulk.status).to.equal(403);
@@ -316,11 +363,15 @@ describe('e2e: the panel in Chromium against the test host (changes host state)'
       const reply = await page.evaluate(
         (jobId) =>
           new Promise<{ reply: unknown; events: number }>((resolve) => {
-            const w = window as unknown as { io: (opts: object) => { on: (e: string, f: (...a: unknown[]) => void) => void; emit: (e: string, ...a: unknown[]) => void } };
+            const w = window as unknown as {
+              io: (opts: object) => { on: (e: string, f: (...a: unknown[]) => void) => void; emit: (e: string, ...a: unknown[]) => void };
+            };
             const socket = w.io({ path: '/socket.io' });
             let events = 0;
             socket.on('job:event', () => (events += 1));
-            socket.on('connect', () => socket.emit('job:watch', jobId, (r: unknown) => setTimeout(() => resolve({ reply: r, events }), 300)));
+            socket.on('connect', () =>
+              socket.emit('job:watch', jobId, (r: unknown) => setTimeout(() => resolve({ reply: r, events }), 300)),
+            );
           }),
         multiJobId,
       );

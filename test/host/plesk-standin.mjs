@@ -226,11 +226,7 @@ function nginxServer(domain, ssl) {
   const admin = path.join(confDir(d), 'vhost_nginx.conf');
   const lines = ['server {'];
   if (ssl) {
-    lines.push(
-      `\tlisten ${LISTEN_IP}:${NGINX_HTTPS_PORT} ssl;`,
-      `\tssl_certificate ${TLS_CERT};`,
-      `\tssl_certificate_key ${TLS_KEY};`,
-    );
+    lines.push(`\tlisten ${LISTEN_IP}:${NGINX_HTTPS_PORT} ssl;`, `\tssl_certificate ${TLS_CERT};`, `\tssl_certificate_key ${TLS_KEY};`);
   } else {
     lines.push(`\tlisten ${LISTEN_IP}:${NGINX_HTTP_PORT};`);
   }
@@ -241,9 +237,7 @@ function nginxServer(domain, ssl) {
     `\taccess_log "${path.join(SYSTEM_ROOT, d, 'logs', ssl ? 'proxy_access_ssl_log' : 'proxy_access_log')}";`,
     `\terror_log "${path.join(SYSTEM_ROOT, d, 'logs', 'proxy_error_log')}";`,
     `\tlocation / {`,
-    ssl
-      ? `\t\tproxy_pass https://${LISTEN_IP}:${APACHE_HTTPS_PORT};`
-      : `\t\tproxy_pass http://${LISTEN_IP}:${APACHE_HTTP_PORT};`,
+    ssl ? `\t\tproxy_pass https://${LISTEN_IP}:${APACHE_HTTPS_PORT};` : `\t\tproxy_pass http://${LISTEN_IP}:${APACHE_HTTP_PORT};`,
     `\t\tproxy_http_version 1.1;`,
     `\t\tproxy_set_header Host $host;`,
     `\t\tproxy_set_header X-Real-IP $remote_addr;`,
@@ -420,12 +414,7 @@ function infoSections(domain) {
         ['Web statistics', 'None'],
       ],
     ],
-    [
-      'Logrotation info',
-      [
-        ['--WWW-Root--', path.join(VHOSTS_ROOT, domain.name, 'httpdocs')],
-      ],
-    ],
+    ['Logrotation info', [['--WWW-Root--', path.join(VHOSTS_ROOT, domain.name, 'httpdocs')]]],
   ];
 }
 
@@ -467,7 +456,11 @@ function cmdBinDomainOrSite(args) {
     case '-l': {
       rejectUnknown(rest, []);
       if (rest.length) throw new UsageError(`Unexpected argument: ${rest[0]}`);
-      process.stdout.write(loadRegistry().domains.map((d) => `${d.name}\n`).join(''));
+      process.stdout.write(
+        loadRegistry()
+          .domains.map((d) => `${d.name}\n`)
+          .join(''),
+      );
       return;
     }
     case '--info':
@@ -503,7 +496,11 @@ function cmdExtNodejs(args) {
   const [command, ...rest] = args;
   if (command === '--versions') {
     rejectUnknown(rest, []);
-    process.stdout.write(nodeVersions().map((v) => `${v.version}\t${v.path}\tenabled\n`).join(''));
+    process.stdout.write(
+      nodeVersions()
+        .map((v) => `${v.version}\t${v.path}\tenabled\n`)
+        .join(''),
+    );
     return;
   }
   if (command === '--get-version') {
@@ -564,7 +561,8 @@ function standinAddDomains(args) {
   const count = Number(optionValue(args, '--count'));
   const prefix = optionValue(args, '--prefix');
   if (!Number.isInteger(count) || count < 1 || count > 5000) throw new UsageError('--count must be an integer from 1 to 5000');
-  if (!prefix || !/^[a-z][a-z0-9-]{0,30}$/.test(prefix)) throw new UsageError('--prefix must be lowercase letters, digits or -, starting with a letter');
+  if (!prefix || !/^[a-z][a-z0-9-]{0,30}$/.test(prefix))
+    throw new UsageError('--prefix must be lowercase letters, digits or -, starting with a letter');
   const width = String(count).length;
   const added = withLock(() => {
     const registry = loadRegistry();
@@ -595,9 +593,12 @@ function writeFixtureFiles(record, i) {
   fs.writeFileSync(path.join(record.nodejs.documentRoot, '.htaccess'), `# .htaccess of ${record.name}\n`);
   // Vary the admin files so readers meet every shape: none, http only, both, plus nginx.
   const conf = confDir(record.name);
-  if (i % 3 !== 0) fs.writeFileSync(path.join(conf, 'vhost.conf'), `# admin directives (HTTP) for ${record.name}\nPassengerMinInstances 1\n`);
-  if (record.https && i % 3 === 1) fs.writeFileSync(path.join(conf, 'vhost_ssl.conf'), `# admin directives (HTTPS) for ${record.name}\nPassengerMinInstances 1\n`);
-  if (i % 4 === 0) fs.writeFileSync(path.join(conf, 'vhost_nginx.conf'), `# admin directives (nginx) for ${record.name}\nclient_body_timeout 30s;\n`);
+  if (i % 3 !== 0)
+    fs.writeFileSync(path.join(conf, 'vhost.conf'), `# admin directives (HTTP) for ${record.name}\nPassengerMinInstances 1\n`);
+  if (record.https && i % 3 === 1)
+    fs.writeFileSync(path.join(conf, 'vhost_ssl.conf'), `# admin directives (HTTPS) for ${record.name}\nPassengerMinInstances 1\n`);
+  if (i % 4 === 0)
+    fs.writeFileSync(path.join(conf, 'vhost_nginx.conf'), `# admin directives (nginx) for ${record.name}\nclient_body_timeout 30s;\n`);
 }
 
 function removeRecords(registry, records) {
@@ -636,7 +637,7 @@ function main(argv) {
   }
   if (area === 'ext' && tool === 'nodejs') return cmdExtNodejs(rest);
   if (area === 'standin') return cmdStandin(argv.slice(1));
-  throw new UsageError(`Unknown command: plesk ${argv.join(' ')}`.trim() + ' (this is the test stand-in for Plesk\'s CLI)');
+  throw new UsageError(`Unknown command: plesk ${argv.join(' ')}`.trim() + " (this is the test stand-in for Plesk's CLI)");
 }
 
 // A reload may start Apache when it is down; the daemon must not inherit the

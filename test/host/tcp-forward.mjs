@@ -28,13 +28,19 @@ for (const pair of pairs) {
     const upstream = net.connect(target);
     client.pipe(upstream).pipe(client);
     // A target that is gone (stopped server) closes the client at once, like a refused connection.
-    const close = () => { client.destroy(); upstream.destroy(); };
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+    };
     client.on('error', close);
     upstream.on('error', close);
     client.on('close', close);
     upstream.on('close', close);
   });
-  server.on('error', (err) => { console.error(`tcp-forward ${from}: ${err.message}`); process.exit(1); });
+  server.on('error', (err) => {
+    console.error(`tcp-forward ${from}: ${err.message}`);
+    process.exit(1);
+  });
   server.listen(listen.port, listen.host, () => {
     listening += 1;
     if (listening === pairs.length) writeFileSync(pidFile, `${process.pid}\n`);

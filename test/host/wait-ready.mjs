@@ -32,7 +32,9 @@ function get(domain, secure) {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (c) => (body += c));
-        res.on('end', () => resolve(res.statusCode === 200 && body.includes('"pid"') ? null : `HTTP ${res.statusCode}: ${body.slice(0, 200)}`));
+        res.on('end', () =>
+          resolve(res.statusCode === 200 && body.includes('"pid"') ? null : `HTTP ${res.statusCode}: ${body.slice(0, 200)}`),
+        );
       },
     );
     req.on('timeout', () => req.destroy(new Error('timeout after 5 s')));
@@ -79,7 +81,10 @@ for (;;) {
     for (const name of pending) {
       const d = spec.domains.find((x) => x.name === name);
       const have = counts.get(`/var/www/vhosts/${name}/httpdocs`) ?? 0;
-      problems.set(name, have >= d.expectedProcesses ? null : `passenger runs ${have} of ${d.expectedProcesses} processes${error ? ` (${error})` : ''}`);
+      problems.set(
+        name,
+        have >= d.expectedProcesses ? null : `passenger runs ${have} of ${d.expectedProcesses} processes${error ? ` (${error})` : ''}`,
+      );
     }
   }
   const left = [...problems].filter(([, p]) => p !== null);

@@ -22,7 +22,13 @@ const ENDPOINT = { address: '127.0.0.1', httpPort: 8080, httpsPort: 8443, accept
 const VERIFY = { watchWindowMs: 3_000 };
 
 function target(domain: string, scheme: 'http' | 'https'): PublicTarget {
-  return { domain, scheme, address: ENDPOINT.address, port: scheme === 'https' ? ENDPOINT.httpsPort : ENDPOINT.httpPort, acceptSelfSignedOnTestHost: true };
+  return {
+    domain,
+    scheme,
+    address: ENDPOINT.address,
+    port: scheme === 'https' ? ENDPOINT.httpsPort : ENDPOINT.httpPort,
+    acceptSelfSignedOnTestHost: true,
+  };
 }
 
 async function apacheReloads(session: SshSession): Promise<number> {
@@ -57,7 +63,13 @@ describe('apply: one-click Socket.IO safe on the test host (changes host state)'
     pool = new SessionPool();
     const db = openDatabase(':memory:');
     store = createStore(db);
-    service = new ChangeService({ pool, journal: store.journal, locks: new DomainLocks(new DomainLockRows(db)), endpointFor: () => ENDPOINT, verifyDefaults: VERIFY });
+    service = new ChangeService({
+      pool,
+      journal: store.journal,
+      locks: new DomainLocks(new DomainLockRows(db)),
+      endpointFor: () => ENDPOINT,
+      verifyDefaults: VERIFY,
+    });
     session = await pool.get(server);
     inventory = await service.inventory(server);
   });
@@ -77,7 +89,12 @@ describe('apply: one-click Socket.IO safe on the test host (changes host state)'
     const reloadsBefore = await apacheReloads(session);
 
     const events: StepEvent[] = [];
-    const result = await service.apply(server, 'multi.demo.test', { kind: 'profile', profile: 'socketio-safe' }, { actor: 'test', events: (e) => events.push(e) });
+    const result = await service.apply(
+      server,
+      'multi.demo.test',
+      { kind: 'profile', profile: 'socketio-safe' },
+      { actor: 'test', events: (e) => events.push(e) },
+    );
 
     expect(result.status, result.message).to.equal('verified');
     expect(result.plan!.files.map((f) => f.kind)).to.deep.equal(['htaccess']);
@@ -112,7 +129,10 @@ describe('apply: one-click Socket.IO safe on the test host (changes host state)'
     expect(text.exists && text.content).to.not.contain('PassengerStickySessions on');
     const history = service.history(server, 'multi.demo.test');
     expect(history[0]!.kind).to.equal('rollback');
-    expect(history.some((c) => c.kind === 'auto-rollback'), 'nothing may undo the requested rollback').to.equal(false);
+    expect(
+      history.some((c) => c.kind === 'auto-rollback'),
+      'nothing may undo the requested rollback',
+    ).to.equal(false);
   });
 
   it('(c) idle gets min instances 1 in vhost.conf and vhost_ssl.conf and keeps its pid after idling past 6 s', async () => {
@@ -161,7 +181,12 @@ describe('apply: one-click Socket.IO safe on the test host (changes host state)'
     expect(result.plan!.files.find((f) => f.kind === 'vhost')!.after).to.contain('PassengerMaxInstances 2');
     expect(await hashes(session, paths)).to.deep.equal(hashesBefore);
     expect((await session.exec(['apache2ctl', '-t'], { allowFail: true })).code).to.equal(0);
-    for (const [name, scheme] of [['healthy.demo.test', 'https'], ['multi.demo.test', 'https'], ['plainhttp.demo.test', 'http'], [domain.name, 'https']] as const) {
+    for (const [name, scheme] of [
+      ['healthy.demo.test', 'https'],
+      ['multi.demo.test', 'https'],
+      ['plainhttp.demo.test', 'http'],
+      [domain.name, 'https'],
+    ] as const) {
       const hs = await checkHandshake(target(name, scheme), { socketIoPath: domainOf(name).socketIoPath });
       expect(hs.ok, `${name} must still serve`).to.equal(true);
     }
@@ -174,10 +199,15 @@ describe('apply: one-click Socket.IO safe on the test host (changes host state)'
     process.env[TEST_FAULT_ENV] = 'startup-crash';
     let result;
     try {
-      result = await service.apply(server, domain.name, { kind: 'set', settings: [{ key: 'passenger_max_requests', value: '0' }] }, {
-        actor: 'test',
-        verifyOptions: { restartTimeoutMs: 8_000 },
-      });
+      result = await service.apply(
+        server,
+        domain.name,
+        { kind: 'set', settings: [{ key: 'passenger_max_requests', value: '0' }] },
+        {
+          actor: 'test',
+          verifyOptions: { restartTimeoutMs: 8_000 },
+        },
+      );
     } finally {
       delete process.env[TEST_FAULT_ENV];
       await session.exec(['rm', '-f', crashFile]);
@@ -192,7 +222,17 @@ describe('apply: one-click Socket.IO safe on the test host (changes host state)'
     expect(change.status).to.equal('rolled-back');
     expect(change.checkpointId).to.equal(result.checkpointId);
     const steps = change.events.map((e) => `${e.step}:${e.status}`);
-    for (const s of ['plan:info', 'checkpoint:ok', 'write:ok', 'config-test:ok', 'verify.restart:fail', 'verify.verdict:fail', 'rollback:start', 'rollback.verify:info', 'rollback:ok']) {
+    for (const s of [
+      'plan:info',
+      'checkpoint:ok',
+      'write:ok',
+      'config-test:ok',
+      'verify.restart:fail',
+      'verify.verdict:fail',
+      'rollback:start',
+      'rollback.verify:info',
+      'rollback:ok',
+    ]) {
       expect(steps, s).to.include(s);
     }
     // The rollback is a change of its own: checkpoint, write, config test again, after the failed verdict.

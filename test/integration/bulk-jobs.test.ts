@@ -42,7 +42,14 @@ function harness(servers: ServerConfig[], endpoints: Map<string, PublicEndpoint>
     journal: store.journal,
     bus,
     locks: new DomainLocks(new DomainLockRows(store.db)),
-    servers: { list: () => servers, get: (n) => servers.find((s) => s.name === n) ?? (() => { throw new Error(`no server ${n}`); })() },
+    servers: {
+      list: () => servers,
+      get: (n) =>
+        servers.find((s) => s.name === n) ??
+        (() => {
+          throw new Error(`no server ${n}`);
+        })(),
+    },
     endpointFor: (s) => endpoints.get(s.name) as PublicEndpoint,
     verifyDefaults: verify,
   });
@@ -72,7 +79,10 @@ describe('bulk jobs across two real servers (changes host state)', function () {
     extra = await startExtraServer(EXTRA);
     await Promise.all([resetHost(), resetExtraServer(EXTRA)]);
     demo = JSON.parse(readFileSync(CONNECTION_FILE, 'utf8')) as ServerConfig;
-    endpoints = new Map([[demo.name, DEMO_ENDPOINT], [EXTRA, extra.endpoint]]);
+    endpoints = new Map([
+      [demo.name, DEMO_ENDPOINT],
+      [EXTRA, extra.endpoint],
+    ]);
   });
 
   after(async () => {
@@ -89,7 +99,10 @@ describe('bulk jobs across two real servers (changes host state)', function () {
       const demoSession = await h.pool.get(demo);
       const extraSession = await h.pool.get(extra.config);
       const reloadsBefore = [await apacheReloads(demoSession), await apacheReloads(extraSession)];
-      const job = await h.runner.start({ profile: 'socketio-safe', selection: { kind: 'filter', filter: 'at-risk' }, verifyConcurrency: 4 }, 'test');
+      const job = await h.runner.start(
+        { profile: 'socketio-safe', selection: { kind: 'filter', filter: 'at-risk' }, verifyConcurrency: 4 },
+        'test',
+      );
       const summary = job.summary as BulkSummary;
       const states = statesOf(h.store, job.id);
       expect(job.status, JSON.stringify(states)).to.equal('succeeded');
@@ -107,7 +120,13 @@ describe('bulk jobs across two real servers (changes host state)', function () {
       expect((await apacheReloads(extraSession)) - (reloadsBefore[1] as number)).to.be.at.most(1);
       // And the fix holds for a browser after the job: no 400 through the public path.
       const probe = await runOverlapProbe(
-        { domain: 'shop-x.demo.test', scheme: 'https', address: extra.endpoint.address, port: extra.endpoint.httpsPort, acceptSelfSignedOnTestHost: true },
+        {
+          domain: 'shop-x.demo.test',
+          scheme: 'https',
+          address: extra.endpoint.address,
+          port: extra.endpoint.httpsPort,
+          acceptSelfSignedOnTestHost: true,
+        },
         { socketIoPath: '/socket.io/', rounds: 10, cookieMode: 'browser' },
       );
       expect(probe.badRequests, JSON.stringify(probe.problems)).to.equal(0);
@@ -132,9 +151,18 @@ describe('bulk jobs across two real servers (changes host state)', function () {
     try {
       const order: string[] = [];
       h.bus.subscribeAll((e) => {
-        if (e.step === 'domain' && ['written', 'verified'].includes((e.data as { state?: string }).state ?? '')) order.push(`${e.domain}:${(e.data as { state: string }).state}`);
+        if (e.step === 'domain' && ['written', 'verified'].includes((e.data as { state?: string }).state ?? ''))
+          order.push(`${e.domain}:${(e.data as { state: string }).state}`);
       });
-      const job = await h.runner.start({ profile: 'socketio-safe', selection: { kind: 'list', domains: [`${EXTRA}:shop-x.demo.test`, `${EXTRA}:chat-x.demo.test`] }, servers: [EXTRA], canary: true }, 'test');
+      const job = await h.runner.start(
+        {
+          profile: 'socketio-safe',
+          selection: { kind: 'list', domains: [`${EXTRA}:shop-x.demo.test`, `${EXTRA}:chat-x.demo.test`] },
+          servers: [EXTRA],
+          canary: true,
+        },
+        'test',
+      );
       expect(job.status).to.equal('succeeded');
       const c = (job.summary as BulkSummary).servers[0]!;
       expect(c.batches).to.equal(2);
@@ -153,15 +181,27 @@ describe('bulk jobs across two real servers (changes host state)', function () {
     try {
       const demoSession = await h.pool.get(demo);
       const extraSession = await h.pool.get(extra.config);
-      const extraFiles = ['shop-x.demo.test', 'chat-x.demo.test'].flatMap((d) => [`/var/www/vhosts/system/${d}/conf/vhost.conf`, `/var/www/vhosts/system/${d}/conf/vhost_ssl.conf`, `/var/www/vhosts/${d}/httpdocs/public/.htaccess`]);
-      const demoFiles = ['multi.demo.test', 'plainhttp.demo.test', 'idle.demo.test'].flatMap((d) => [`/var/www/vhosts/system/${d}/conf/vhost.conf`, `/var/www/vhosts/system/${d}/conf/vhost_ssl.conf`, `/var/www/vhosts/${d}/httpdocs/public/.htaccess`]);
+      const extraFiles = ['shop-x.demo.test', 'chat-x.demo.test'].flatMap((d) => [
+        `/var/www/vhosts/system/${d}/conf/vhost.conf`,
+        `/var/www/vhosts/system/${d}/conf/vhost_ssl.conf`,
+        `/var/www/vhosts/${d}/httpdocs/public/.htaccess`,
+      ]);
+      const demoFiles = ['multi.demo.test', 'plainhttp.demo.test', 'idle.demo.test'].flatMap((d) => [
+        `/var/www/vhosts/system/${d}/conf/vhost.conf`,
+        `/var/www/vhosts/system/${d}/conf/vhost_ssl.conf`,
+        `/var/www/vhosts/${d}/httpdocs/public/.htaccess`,
+      ]);
       const before = { extra: await hashes(extraSession, extraFiles), demo: await hashes(demoSession, demoFiles) };
       // Pull the plug on "b" as soon as its first domain is being verified (its files are written by then).
       let stopping: Promise<void> | undefined;
       h.bus.subscribeAll((e) => {
-        if (!stopping && e.server === EXTRA && e.step === 'domain' && (e.data as { state?: string }).state === 'verifying') stopping = stopExtraServer(EXTRA);
+        if (!stopping && e.server === EXTRA && e.step === 'domain' && (e.data as { state?: string }).state === 'verifying')
+          stopping = stopExtraServer(EXTRA);
       });
-      const job = await h.runner.start({ profile: 'socketio-safe', selection: { kind: 'filter', filter: 'at-risk' }, verifyConcurrency: 3 }, 'test');
+      const job = await h.runner.start(
+        { profile: 'socketio-safe', selection: { kind: 'filter', filter: 'at-risk' }, verifyConcurrency: 3 },
+        'test',
+      );
       expect(stopping, 'the server was stopped mid-job').to.not.equal(undefined);
       await stopping;
       const states = statesOf(h.store, job.id);
@@ -178,10 +218,16 @@ describe('bulk jobs across two real servers (changes host state)', function () {
       await startExtraServer(EXTRA);
       h.pool.close(EXTRA);
       const back = await h.runner.readback(job.id);
-      expect(back.filter((r) => r.server === EXTRA).every((r) => r.live === 'after' || r.live === 'before'), JSON.stringify(back)).to.equal(true);
+      expect(
+        back.filter((r) => r.server === EXTRA).every((r) => r.live === 'after' || r.live === 'before'),
+        JSON.stringify(back),
+      ).to.equal(true);
       const undone = await h.runner.rollback(job.id, 'test');
       const after = statesOf(h.store, undone.id);
-      expect(Object.values(after).every((st) => st === 'rolled-back'), JSON.stringify(after)).to.equal(true);
+      expect(
+        Object.values(after).every((st) => st === 'rolled-back'),
+        JSON.stringify(after),
+      ).to.equal(true);
       expect(await hashes(await h.pool.get(extra.config), extraFiles)).to.deep.equal(before.extra);
       expect(await hashes(demoSession, demoFiles)).to.deep.equal(before.demo);
     } finally {
@@ -190,7 +236,7 @@ describe('bulk jobs across two real servers (changes host state)', function () {
     }
   });
 
-  it('stops a server after K failed domains and rolls back only that server\'s changed domains, byte for byte', async () => {
+  it("stops a server after K failed domains and rolls back only that server's changed domains, byte for byte", async () => {
     await resetExtraServer(EXTRA);
     const h = harness([demo, extra.config], endpoints, { ...VERIFY, restartTimeoutMs: 6_000 });
     try {
@@ -200,12 +246,25 @@ describe('bulk jobs across two real servers (changes host state)', function () {
         // The fault seam points the app at this startup file; it dies on start, so verification must fail.
         await session.exec(['sh', '-c', `printf 'process.exit(3)\\n' > /var/www/vhosts/${d}/httpdocs/${TEST_CRASH_STARTUP_FILE}`]);
       }
-      const files = domains.flatMap((d) => [`/var/www/vhosts/system/${d}/conf/vhost.conf`, `/var/www/vhosts/system/${d}/conf/vhost_ssl.conf`, `/var/www/vhosts/${d}/httpdocs/public/.htaccess`]);
+      const files = domains.flatMap((d) => [
+        `/var/www/vhosts/system/${d}/conf/vhost.conf`,
+        `/var/www/vhosts/system/${d}/conf/vhost_ssl.conf`,
+        `/var/www/vhosts/${d}/httpdocs/public/.htaccess`,
+      ]);
       const before = await hashes(session, files);
       process.env[TEST_FAULT_ENV] = 'startup-crash';
       let job;
       try {
-        job = await h.runner.start({ profile: 'socketio-safe', selection: { kind: 'filter', filter: 'at-risk' }, servers: [EXTRA], verifyConcurrency: 1, maxFailPerServer: 1 }, 'test');
+        job = await h.runner.start(
+          {
+            profile: 'socketio-safe',
+            selection: { kind: 'filter', filter: 'at-risk' },
+            servers: [EXTRA],
+            verifyConcurrency: 1,
+            maxFailPerServer: 1,
+          },
+          'test',
+        );
       } finally {
         delete process.env[TEST_FAULT_ENV];
       }

@@ -45,7 +45,19 @@ describe('bulk job resume after the backend is killed mid-job (changes host stat
   });
 
   it('shows the job interrupted with each domain read back, then resumes it to the end with no domain half-written', async () => {
-    const child = cli(dataDir, ['bulk', '--profile', 'socketio-safe', '--where', 'at-risk', '--server', 'demo', '--concurrency', '1', '--watch-seconds', '2']);
+    const child = cli(dataDir, [
+      'bulk',
+      '--profile',
+      'socketio-safe',
+      '--where',
+      'at-risk',
+      '--server',
+      'demo',
+      '--concurrency',
+      '1',
+      '--watch-seconds',
+      '2',
+    ]);
     const done = finish(child);
     const dbPath = path.join(dataDir, 'passenger-panel.sqlite');
     // Kill the backend as soon as the first domain is proved: the others are written but unverified.
@@ -89,9 +101,16 @@ describe('bulk job resume after the backend is killed mid-job (changes host stat
 
     const resumed = await runCli(dataDir, ['job', 'resume', jobId, '--json']);
     expect(resumed.code, resumed.stderr).to.equal(0);
-    const result = JSON.parse(resumed.stdout) as { status: string; domains: Array<{ domain: string; state: string }>; summary: { servers: Array<{ configTests: number; reloads: number }> } };
+    const result = JSON.parse(resumed.stdout) as {
+      status: string;
+      domains: Array<{ domain: string; state: string }>;
+      summary: { servers: Array<{ configTests: number; reloads: number }> };
+    };
     expect(result.status).to.equal('succeeded');
-    expect(result.domains.every((d) => d.state === 'verified'), JSON.stringify(result.domains)).to.equal(true);
+    expect(
+      result.domains.every((d) => d.state === 'verified'),
+      JSON.stringify(result.domains),
+    ).to.equal(true);
     // The resumed part is one batch again: one config test, at most one reload.
     expect(result.summary.servers[0]!.configTests).to.equal(1);
     expect(result.summary.servers[0]!.reloads).to.be.at.most(1);

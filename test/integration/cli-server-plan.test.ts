@@ -30,7 +30,10 @@ describe('passenger-panel server-plan (CLI against the test host, read-only)', f
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it("recommends raising the host's 6 s pool idle time and counts the apps a reload restarts", async () => {
-    const { stdout } = await run('node', [BIN, 'server-plan', '--json'], { cwd: REPO, env: { ...process.env, PASSENGER_PANEL_DATA: dataDir } });
+    const { stdout } = await run('node', [BIN, 'server-plan', '--json'], {
+      cwd: REPO,
+      env: { ...process.env, PASSENGER_PANEL_DATA: dataDir },
+    });
     const plan = JSON.parse(stdout) as PlanJson;
     expect(plan.server).to.equal('demo');
     expect(plan.adminOnly).to.equal(true);
@@ -46,7 +49,10 @@ describe('passenger-panel server-plan (CLI against the test host, read-only)', f
   });
 
   it('refuses positional arguments with exit 2 and writes nothing', async () => {
-    const err = await run('node', [BIN, 'server-plan', 'extra'], { cwd: REPO, env: { ...process.env, PASSENGER_PANEL_DATA: dataDir } }).then(
+    const err = await run('node', [BIN, 'server-plan', 'extra'], {
+      cwd: REPO,
+      env: { ...process.env, PASSENGER_PANEL_DATA: dataDir },
+    }).then(
       () => undefined,
       (e: { code: number; stderr: string }) => e,
     );

@@ -30,14 +30,20 @@ describe('passenger-panel servers (CLI against the test host)', function () {
   if (!existsSync(connectionPath)) {
     throw new Error(`the test host is not set up (${connectionPath} is missing): run \`bash test/host/setup.sh\` as root`);
   }
-  const demo = JSON.parse(readFileSync(connectionPath, 'utf8')) as { hostKeyFingerprint: string; privateKeyPath: string; knownHostsPath: string };
+  const demo = JSON.parse(readFileSync(connectionPath, 'utf8')) as {
+    hostKeyFingerprint: string;
+    privateKeyPath: string;
+    knownHostsPath: string;
+  };
   const dir = mkdtempSync(join(tmpdir(), 'pp-cli-it-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('uses the demo host when nothing is configured and --check reaches it (exit 0)', async () => {
     const result = await cli(['servers', '--check', '--json'], { PASSENGER_PANEL_DATA: join(dir, 'data1') });
     expect(result.code, result.stderr).to.equal(0);
-    const { servers } = JSON.parse(result.stdout) as { servers: { name: string; source: string; check: { ok: boolean; hostKeyFingerprint: string } }[] };
+    const { servers } = JSON.parse(result.stdout) as {
+      servers: { name: string; source: string; check: { ok: boolean; hostKeyFingerprint: string } }[];
+    };
     expect(servers).to.have.length(1);
     expect(servers[0]).to.deep.include({ name: 'demo', source: 'demo' });
     expect(servers[0]?.check).to.deep.include({ ok: true, hostKeyFingerprint: demo.hostKeyFingerprint });
@@ -54,16 +60,29 @@ describe('passenger-panel servers (CLI against the test host)', function () {
     await new Promise<void>((resolve) => probe.close(() => resolve()));
     const config = join(dir, 'config.json');
     const connection = JSON.parse(readFileSync(connectionPath, 'utf8')) as Record<string, unknown>;
-    writeFileSync(config, JSON.stringify({
-      servers: [
-        { ...connection, name: 'good' },
-        { ...connection, name: 'gone', port: closedPort },
-        { ...connection, name: 'impostor', knownHostsPath: undefined, hostKeyFingerprint: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
-      ],
-    }));
-    const result = await cli(['servers', '--check', '--json'], { PASSENGER_PANEL_DATA: join(dir, 'data2'), PASSENGER_PANEL_CONFIG: config });
+    writeFileSync(
+      config,
+      JSON.stringify({
+        servers: [
+          { ...connection, name: 'good' },
+          { ...connection, name: 'gone', port: closedPort },
+          {
+            ...connection,
+            name: 'impostor',
+            knownHostsPath: undefined,
+            hostKeyFingerprint: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+          },
+        ],
+      }),
+    );
+    const result = await cli(['servers', '--check', '--json'], {
+      PASSENGER_PANEL_DATA: join(dir, 'data2'),
+      PASSENGER_PANEL_CONFIG: config,
+    });
     expect(result.code, result.stderr).to.equal(4);
-    const { servers } = JSON.parse(result.stdout) as { servers: { name: string; check: { ok: boolean; error: { code: string; message: string } | null } }[] };
+    const { servers } = JSON.parse(result.stdout) as {
+      servers: { name: string; check: { ok: boolean; error: { code: string; message: string } | null } }[];
+    };
     const byName = Object.fromEntries(servers.map((s) => [s.name, s.check]));
     expect(byName.good).to.deep.include({ ok: true, error: null });
     expect(byName.gone?.error?.code).to.equal('ssh_unreachable');

@@ -115,7 +115,8 @@ describe('test host', function () {
       const problems: string[] = [];
       for (const spec of specs) {
         const pids = groups.get(DEMO.appRoot(spec.name)) ?? [];
-        if (!pids.includes(answered.get(spec.name) ?? -1)) problems.push(`${spec.name}: pid ${answered.get(spec.name)} not in [${pids.join(',')}]`);
+        if (!pids.includes(answered.get(spec.name) ?? -1))
+          problems.push(`${spec.name}: pid ${answered.get(spec.name)} not in [${pids.join(',')}]`);
         if (pids.length < spec.expectedProcesses) problems.push(`${spec.name}: ${pids.length} processes, want ${spec.expectedProcesses}`);
       }
       if (problems.length === 0) return;
@@ -145,7 +146,7 @@ describe('test host', function () {
     expect(generated.stdout).to.not.contain(':7081');
   });
 
-  it('answers an Engine.IO handshake on each domain\'s own Socket.IO path only', async () => {
+  it("answers an Engine.IO handshake on each domain's own Socket.IO path only", async () => {
     for (const spec of specs) {
       const res = await fetchThroughNginx(spec.name, `${spec.socketIoPath}?EIO=4&transport=polling`);
       expect(res.status, spec.name).to.equal(200);

@@ -32,7 +32,9 @@ function demoServer(): { server: ServerConfig; spec: DemoSpec } {
     throw new Error(`test host connection file missing (${(err as Error).message}): run bash test/host/setup.sh first`);
   }
   const spec = JSON.parse(readFileSync(join(HOST, 'demo-domains.json'), 'utf8')) as DemoSpec;
-  const socketIoPaths = Object.fromEntries(spec.domains.filter((d) => d.socketIoPath !== '/socket.io/').map((d) => [d.name, d.socketIoPath]));
+  const socketIoPaths = Object.fromEntries(
+    spec.domains.filter((d) => d.socketIoPath !== '/socket.io/').map((d) => [d.name, d.socketIoPath]),
+  );
   return { server: { ...connection, socketIoPaths }, spec };
 }
 
@@ -107,8 +109,18 @@ describe('inventory on the test host (read-only)', function () {
 
   it('multi.demo.test: min instances 2 from vhost_ssl.conf line 2 (https) and vhost.conf (http), 2 processes, at risk without sticky sessions', () => {
     const d = domain('multi.demo.test');
-    expect(d.effective.passenger_min_instances).to.include({ value: 2, source: 'domain', file: '/var/www/vhosts/system/multi.demo.test/conf/vhost_ssl.conf', line: 2 });
-    expect(d.effectiveHttp.passenger_min_instances).to.include({ value: 2, source: 'domain', file: '/var/www/vhosts/system/multi.demo.test/conf/vhost.conf', line: 2 });
+    expect(d.effective.passenger_min_instances).to.include({
+      value: 2,
+      source: 'domain',
+      file: '/var/www/vhosts/system/multi.demo.test/conf/vhost_ssl.conf',
+      line: 2,
+    });
+    expect(d.effectiveHttp.passenger_min_instances).to.include({
+      value: 2,
+      source: 'domain',
+      file: '/var/www/vhosts/system/multi.demo.test/conf/vhost.conf',
+      line: 2,
+    });
     expect(d.processes).to.have.length(2);
     const v = verdict('multi.demo.test');
     expect(v.verdict).to.equal('at-risk');
@@ -143,7 +155,11 @@ describe('inventory on the test host (read-only)', function () {
     const d = domain('plainhttp.demo.test');
     expect(d.https).to.equal(false);
     expect(d.httpOnly).to.equal(true);
-    expect(d.effective.passenger_min_instances).to.include({ value: 2, source: 'domain', file: '/var/www/vhosts/system/plainhttp.demo.test/conf/vhost.conf' });
+    expect(d.effective.passenger_min_instances).to.include({
+      value: 2,
+      source: 'domain',
+      file: '/var/www/vhosts/system/plainhttp.demo.test/conf/vhost.conf',
+    });
     expect(d.files.find((f) => f.kind === 'vhost_ssl')!.exists).to.equal(false);
     expect(d.processes).to.have.length(2);
     expect(verdict('plainhttp.demo.test').verdict).to.equal('at-risk');
@@ -174,7 +190,13 @@ describe('inventory on the test host (read-only)', function () {
 
     it('inventory --json lists every demo domain with its verdict and process count', async () => {
       const { stdout } = await run('node', [bin, 'inventory', '--json'], { cwd: REPO, maxBuffer: 64 * 1024 * 1024 });
-      const json = JSON.parse(stdout) as { servers: { server: string; read: { execs: number }; domains: { name: string; verdict: string; processes: number; mainFinding: { id: string } | null }[] }[] };
+      const json = JSON.parse(stdout) as {
+        servers: {
+          server: string;
+          read: { execs: number };
+          domains: { name: string; verdict: string; processes: number; mainFinding: { id: string } | null }[];
+        }[];
+      };
       const demo = json.servers.find((s) => s.server === server.name) ?? json.servers[0]!;
       expect(demo.read.execs).to.be.at.most(3);
       const multi = demo.domains.find((d) => d.name === 'multi.demo.test')!;

@@ -68,11 +68,15 @@ describe('install steps (Installer.php) and the backend reading their output', f
 
       const unit = readFileSync(unitPath, 'utf8');
       expect(unit).to.not.match(/@[A-Z_]+@/);
-      expect(unit).to.include(`ExecStart=/opt/plesk/node/22/bin/node /opt/passenger-panel/dist/backend/src/main.js serve --mode plesk --host 127.0.0.1 --port 8737 --base-path /modules/passenger-panel/panel --token-secret-file ${secretPath}`);
+      expect(unit).to.include(
+        `ExecStart=/opt/plesk/node/22/bin/node /opt/passenger-panel/dist/backend/src/main.js serve --mode plesk --host 127.0.0.1 --port 8737 --base-path /modules/passenger-panel/panel --token-secret-file ${secretPath}`,
+      );
       expect(statSync(unitPath).mode & 0o777).to.equal(0o644);
 
       chmodSync(secretPath, 0o644);
-      expect(() => readTokenSecret(secretPath)).to.throw(AuthError).with.property('code', 'secret_file_mode');
+      expect(() => readTokenSecret(secretPath))
+        .to.throw(AuthError)
+        .with.property('code', 'secret_file_mode');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -101,7 +105,10 @@ describe('token minted by PHP, verified by the backend', function () {
   }
 
   function mint(request: Record<string, unknown>): { status: number; token?: string; launch?: Launch; stderr: string } {
-    const result = runPhp(['test/php/mint-with-stand-in.php', JSON.stringify({ ...request, world: { domains, varDir, ...(request.world as object) } })]);
+    const result = runPhp([
+      'test/php/mint-with-stand-in.php',
+      JSON.stringify({ ...request, world: { domains, varDir, ...(request.world as object) } }),
+    ]);
     const line = result.stdout.trim();
     if (!line) return { status: result.status, stderr: result.stderr };
     if (!line.startsWith('{')) return { status: result.status, stderr: result.stderr, token: line };
@@ -120,11 +127,16 @@ describe('token minted by PHP, verified by the backend', function () {
     expect(claims.domains).to.deep.equal(['idle.demo.test', 'multi.demo.test']);
     expect(claims.exp - claims.iat).to.equal(60);
     assertTokenAllowsDomain(claims, 'multi.demo.test');
-    expect(() => assertTokenAllowsDomain(claims, 'healthy.demo.test')).to.throw(AuthError).with.property('code', 'domain_forbidden');
+    expect(() => assertTokenAllowsDomain(claims, 'healthy.demo.test'))
+      .to.throw(AuthError)
+      .with.property('code', 'domain_forbidden');
   });
 
   it('an admin token holds every domain; a reseller gets its list', () => {
-    const admin = verifyToken(mint({ world: { client: { type: 'admin', id: 1, login: 'admin', domainIds: [] } }, action: 'admin' }).token!, parseTokenSecret(secretHex));
+    const admin = verifyToken(
+      mint({ world: { client: { type: 'admin', id: 1, login: 'admin', domainIds: [] } }, action: 'admin' }).token!,
+      parseTokenSecret(secretHex),
+    );
     expect(admin).to.include({ role: 'admin', domains: '*', open: null });
     assertTokenAllowsDomain(admin, 'healthy.demo.test');
     const reseller = verifyToken(
@@ -138,13 +150,19 @@ describe('token minted by PHP, verified by the backend', function () {
   it('redirects with the token in the URL, and posts it when a long domain list would overflow the URL', () => {
     const short = mint({ world: customer, action: 'domain', siteId: 1 }).launch!;
     expect(short.method).to.equal('get');
-    expect(short.url).to.match(/^\/modules\/passenger-panel\/panel\/auth\/plesk\?token=pp1\.[\w-]+\.[\w-]+&next=%2Fdomains%2Fmulti\.demo\.test$/);
+    expect(short.url).to.match(
+      /^\/modules\/passenger-panel\/panel\/auth\/plesk\?token=pp1\.[\w-]+\.[\w-]+&next=%2Fdomains%2Fmulti\.demo\.test$/,
+    );
 
     const many: Record<number, string> = {};
     for (let id = 1; id <= 400; id++) many[id] = `customer-site-${id}.example`;
     const reseller = { client: { type: 'reseller', id: 3, login: 'bigreseller', domainIds: Object.keys(many).map(Number) }, domains: many };
     const minted = mint({ world: reseller, action: 'domain', siteId: 7 });
-    expect(minted.launch).to.include({ method: 'post', action: '/modules/passenger-panel/panel/auth/plesk', next: '/domains/customer-site-7.example' });
+    expect(minted.launch).to.include({
+      method: 'post',
+      action: '/modules/passenger-panel/panel/auth/plesk',
+      next: '/domains/customer-site-7.example',
+    });
     const claims = verifyToken(minted.token!, parseTokenSecret(secretHex));
     expect(claims.domains).to.have.length(400);
     expect(claims.open).to.equal('customer-site-7.example');
@@ -164,7 +182,9 @@ describe('token minted by PHP, verified by the backend', function () {
     const [prefix, body, sig] = token.split('.') as [string, string, string];
 
     const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as TokenClaims;
-    const widened = Buffer.from(JSON.stringify({ ...claims, domains: [...(claims.domains as string[]), 'healthy.demo.test'] })).toString('base64url');
+    const widened = Buffer.from(JSON.stringify({ ...claims, domains: [...(claims.domains as string[]), 'healthy.demo.test'] })).toString(
+      'base64url',
+    );
     expectRefused(() => verifyToken(`${prefix}.${widened}.${sig}`, secret), 'token_signature');
     const flipped = sig.startsWith('A') ? `B${sig.slice(1)}` : `A${sig.slice(1)}`;
     expectRefused(() => verifyToken(`${prefix}.${body}.${flipped}`, secret), 'token_signature');

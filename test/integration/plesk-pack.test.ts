@@ -58,7 +58,9 @@ describe('npm run pack:plesk', function () {
     expect(JSON.parse(entry('plib/backend/package.json').data.toString('utf8')).name).to.equal('passenger-panel');
     const unit = entry('plib/resources/passenger-panel.service').data.toString('utf8');
     expect(unit).to.include('@BACKEND_DIR@/dist/backend/src/main.js serve --mode plesk --host 127.0.0.1');
-    expect(entry('plib/resources/panel-nginx.inc').data.toString('utf8')).to.include('proxy_pass http://127.0.0.1:8737/;').and.include('proxy_set_header Upgrade $http_upgrade;');
+    expect(entry('plib/resources/panel-nginx.inc').data.toString('utf8'))
+      .to.include('proxy_pass http://127.0.0.1:8737/;')
+      .and.include('proxy_set_header Upgrade $http_upgrade;');
   });
 
   it('the include, the unit and Config.php agree on port and path', () => {
@@ -66,7 +68,9 @@ describe('npm run pack:plesk', function () {
     const port = /BACKEND_PORT = (\d+);/.exec(config)?.[1];
     const path = /PROXY_PATH = '([^']+)';/.exec(config)?.[1];
     expect(port).to.equal('8737');
-    expect(entry('plib/resources/panel-nginx.inc').data.toString('utf8')).to.include(`location ^~ ${path}/ {`).and.include(`127.0.0.1:${port}/`);
+    expect(entry('plib/resources/panel-nginx.inc').data.toString('utf8'))
+      .to.include(`location ^~ ${path}/ {`)
+      .and.include(`127.0.0.1:${port}/`);
     expect(readFileSync(join(repoRoot, 'meta.xml'), 'utf8')).to.include('<id>passenger-panel</id>');
     expect(path).to.equal('/modules/passenger-panel/panel');
   });

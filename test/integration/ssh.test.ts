@@ -62,7 +62,7 @@ describe('ssh against the test host', function () {
 
   it('connects with the pinned key (known_hosts and fingerprint) and runs a command from an argv', async () => {
     const session = open(demo);
-    const { stdout, code } = await session.exec(['printf', '%s|', 'it\'s', '$(id -u)', '', 'two\nlines']);
+    const { stdout, code } = await session.exec(['printf', '%s|', "it's", '$(id -u)', '', 'two\nlines']);
     expect(code).to.equal(0);
     expect(stdout).to.equal("it's|$(id -u)||two\nlines|");
     expect(session.hostKeyFingerprint).to.equal(demo.hostKeyFingerprint);
@@ -82,14 +82,22 @@ describe('ssh against the test host', function () {
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(work, 'impostor')]);
     const impostorKey = readFileSync(join(work, 'impostor.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
     writeFileSync(join(work, 'known_hosts_changed'), `[${demo.host}]:${demo.port} ${impostorKey}\n`);
-    const changed = await rejection(open({ ...demo, hostKeyFingerprint: undefined, knownHostsPath: join(work, 'known_hosts_changed') }).exec(['true']));
+    const changed = await rejection(
+      open({ ...demo, hostKeyFingerprint: undefined, knownHostsPath: join(work, 'known_hosts_changed') }).exec(['true']),
+    );
     expect(changed).to.be.instanceOf(SshHostKeyError);
-    expect(changed.message).to.contain(demo.hostKeyFingerprint as string).and.contain('host key changed');
+    expect(changed.message)
+      .to.contain(demo.hostKeyFingerprint as string)
+      .and.contain('host key changed');
 
     writeFileSync(join(work, 'known_hosts_other_host'), `[${demo.host}]:${demo.port + 1} ${impostorKey}\n`);
-    const unknown = await rejection(open({ ...demo, hostKeyFingerprint: undefined, knownHostsPath: join(work, 'known_hosts_other_host') }).exec(['true']));
+    const unknown = await rejection(
+      open({ ...demo, hostKeyFingerprint: undefined, knownHostsPath: join(work, 'known_hosts_other_host') }).exec(['true']),
+    );
     expect(unknown).to.be.instanceOf(SshHostKeyError);
-    expect(unknown.message).to.contain('has no key for this host').and.contain(demo.hostKeyFingerprint as string);
+    expect(unknown.message)
+      .to.contain('has no key for this host')
+      .and.contain(demo.hostKeyFingerprint as string);
   });
 
   it('reports a key the server does not accept as an auth error', async () => {
@@ -146,7 +154,9 @@ describe('ssh against the test host', function () {
     expect(e.stdout).to.equal('out\n');
     expect(e.stderrTail).to.equal('first-line\nlast line: no such file');
     expect(e.message).to.contain('exited with code 3').and.contain('last line: no such file');
-    const long = await rejection(session.exec(['sh', '-c', 'i=0; while [ $i -lt 400 ]; do echo "noise line $i" >&2; i=$((i+1)); done; echo THE-END >&2; exit 1']));
+    const long = await rejection(
+      session.exec(['sh', '-c', 'i=0; while [ $i -lt 400 ]; do echo "noise line $i" >&2; i=$((i+1)); done; echo THE-END >&2; exit 1']),
+    );
     expect((long as SshCommandError).stderrTail.length).to.be.at.most(801);
     expect((long as SshCommandError).stderrTail.endsWith('THE-END')).to.equal(true);
     const allowed = await session.exec(['sh', '-c', 'exit 5'], { allowFail: true });
@@ -156,13 +166,19 @@ describe('ssh against the test host', function () {
   it('reuses one connection per server for parallel commands and counts them', async () => {
     const pool = new SessionPool({ connectTimeoutMs: 5_000 });
     try {
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => pool.get(demo).then((s) => s.exec(['sh', '-c', 'echo "$SSH_CLIENT"; echo "$1"', 'sh', String(i)]))));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          pool.get(demo).then((s) => s.exec(['sh', '-c', 'echo "$SSH_CLIENT"; echo "$1"', 'sh', String(i)])),
+        ),
+      );
       // $SSH_CLIENT is "client-ip client-port server-port": one client port = one TCP connection.
       const clientPorts = new Set(results.map((r) => r.stdout.split('\n')[0]?.split(' ')[1]));
       expect(clientPorts.size).to.equal(1);
       expect(results.map((r) => r.stdout.split('\n')[1])).to.deep.equal(Array.from({ length: 20 }, (_, i) => String(i)));
       expect(pool.execCount(demo.name)).to.equal(20);
-      expect(pool.stats()).to.deep.equal([{ server: demo.name, connected: true, execCount: 20, connectCount: 1, hostKeyFingerprint: demo.hostKeyFingerprint }]);
+      expect(pool.stats()).to.deep.equal([
+        { server: demo.name, connected: true, execCount: 20, connectCount: 1, hostKeyFingerprint: demo.hostKeyFingerprint },
+      ]);
     } finally {
       pool.closeAll();
     }
@@ -172,7 +188,8 @@ describe('ssh against the test host', function () {
     const session = open(demo);
     await session.exec(['true']);
     // Kill this connection's own sshd process (the nearest sshd ancestor), as a restart or network cut would.
-    const killOwnSshd = 'p=$$; while [ "$p" -gt 1 ]; do if [ "$(cat /proc/$p/comm)" = sshd ]; then kill "$p"; exit 0; fi; p=$(cut -d" " -f4 /proc/$p/stat); done; exit 9';
+    const killOwnSshd =
+      'p=$$; while [ "$p" -gt 1 ]; do if [ "$(cat /proc/$p/comm)" = sshd ]; then kill "$p"; exit 0; fi; p=$(cut -d" " -f4 /proc/$p/stat); done; exit 9';
     const dropped = await rejection(session.exec(['sh', '-c', killOwnSshd]));
     expect(dropped).to.be.instanceOf(SshUnreachableError);
     expect(dropped.message).to.contain('connection lost');
@@ -185,7 +202,13 @@ describe('ssh against the test host', function () {
     const session = open(demo);
     const dir = (await session.exec(['mktemp', '-d', '/tmp/pp-files-XXXXXX'])).stdout.trim();
     try {
-      await session.exec(['sh', '-c', 'printf "old" > "$1/kept" && chmod 600 "$1/kept" && chown nobody "$1/kept" && ln -s kept "$1/link"', 'sh', dir]);
+      await session.exec([
+        'sh',
+        '-c',
+        'printf "old" > "$1/kept" && chmod 600 "$1/kept" && chown nobody "$1/kept" && ln -s kept "$1/link"',
+        'sh',
+        dir,
+      ]);
       const before = session.execCount;
       const content = 'line one\r\nlíne two\twith tab\nno final newline';
       const hashes = await writeFiles(session, [
@@ -197,7 +220,9 @@ describe('ssh against the test host', function () {
       expect(session.execCount - before).to.equal(2);
       expect(kept).to.deep.include({ content: 'via link', mode: '600' });
       expect(link?.content).to.equal('via link');
-      expect((await session.exec(['stat', '-c', '%U %F', `${dir}/kept`, `${dir}/link`])).stdout).to.equal('nobody regular file\nroot symbolic link\n');
+      expect((await session.exec(['stat', '-c', '%U %F', `${dir}/kept`, `${dir}/link`])).stdout).to.equal(
+        'nobody regular file\nroot symbolic link\n',
+      );
       expect(created).to.deep.include({ exists: true, mode: '640', sha256: hashes[`${dir}/new`] });
       expect(created?.bytes.equals(Buffer.from([0, 255, 10, 13]))).to.equal(true);
       expect(missing).to.deep.include({ exists: false, sha256: undefined });

@@ -15,14 +15,20 @@ const quiet = { info: () => {}, error: () => {} };
 /** Minimal cookie-keeping client; redirects are not followed so each hop can be checked. */
 class Browser {
   cookie = '';
-  constructor(private readonly origin: string, private readonly stripPrefix = '') {}
+  constructor(
+    private readonly origin: string,
+    private readonly stripPrefix = '',
+  ) {}
 
   async get(path: string): Promise<Response> {
     return this.send('GET', path);
   }
 
   async post(path: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
-    return this.send('POST', path, new URLSearchParams(form).toString(), { 'content-type': 'application/x-www-form-urlencoded', ...headers });
+    return this.send('POST', path, new URLSearchParams(form).toString(), {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...headers,
+    });
   }
 
   async csrfFrom(path: string): Promise<string> {
@@ -35,7 +41,12 @@ class Browser {
   private async send(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<Response> {
     const local = path.startsWith('http') ? new URL(path).pathname + new URL(path).search : path;
     const unprefixed = this.stripPrefix && local.startsWith(this.stripPrefix) ? local.slice(this.stripPrefix.length) || '/' : local;
-    const res = await fetch(`${this.origin}${unprefixed}`, { method, redirect: 'manual', headers: { ...headers, ...(this.cookie ? { cookie: this.cookie } : {}) }, ...(body ? { body } : {}) });
+    const res = await fetch(`${this.origin}${unprefixed}`, {
+      method,
+      redirect: 'manual',
+      headers: { ...headers, ...(this.cookie ? { cookie: this.cookie } : {}) },
+      ...(body ? { body } : {}),
+    });
     for (const line of res.headers.getSetCookie()) {
       const [pair] = line.split(';');
       if (pair?.startsWith('pp_session=')) this.cookie = pair.endsWith('=') ? '' : pair;
@@ -80,7 +91,9 @@ describe('web auth, standalone mode', function () {
     expect(setCookie).to.match(/pp_session=[^;]+; Path=\/; HttpOnly; SameSite=Lax/);
     const overview = await browser.get('/');
     expect(overview.status).to.equal(200);
-    expect(await overview.text()).to.include('All Node.js domains').and.include('admin');
+    expect(await overview.text())
+      .to.include('All Node.js domains')
+      .and.include('admin');
 
     const again = await new Browser(panel.url).get(panel.loginUrl!);
     expect(again.status).to.equal(403);
@@ -126,7 +139,8 @@ describe('web auth, standalone mode', function () {
     try {
       const browser = new Browser(guesser.url);
       const csrf = await browser.csrfFrom('/login');
-      for (let i = 0; i < 10; i++) expect((await browser.post('/login', { _csrf: csrf, password: `guess ${i}`, next: '/' })).status).to.equal(303);
+      for (let i = 0; i < 10; i++)
+        expect((await browser.post('/login', { _csrf: csrf, password: `guess ${i}`, next: '/' })).status).to.equal(303);
       expect((await browser.post('/login', { _csrf: csrf, password, next: '/' })).status).to.equal(429);
       expect((await browser.get(guesser.loginUrl!)).status, 'the console link still works').to.equal(303);
     } finally {
@@ -154,7 +168,14 @@ describe('web auth, Plesk mode', function () {
   const sockets: Socket[] = [];
 
   before(async () => {
-    panel = await startPanel({ services: { jobs: { scope: (id) => jobs.get(id), events: bus } }, mode: 'plesk', port: 0, basePath, tokenSecret: secret, log: quiet });
+    panel = await startPanel({
+      services: { jobs: { scope: (id) => jobs.get(id), events: bus } },
+      mode: 'plesk',
+      port: 0,
+      basePath,
+      tokenSecret: secret,
+      log: quiet,
+    });
     origin = panel.url.slice(0, -basePath.length);
   });
   after(async () => {
@@ -164,7 +185,18 @@ describe('web auth, Plesk mode', function () {
 
   function token(overrides: Partial<TokenClaims> = {}): string {
     const now = Math.floor(Date.now() / 1000);
-    return mintToken(secret, { v: 1, iss: 'plesk', sub: 'alice', role: 'customer', domains: ['multi.demo.test'], open: 'multi.demo.test', iat: now, exp: now + 60, jti: randomBytes(16).toString('hex'), ...overrides });
+    return mintToken(secret, {
+      v: 1,
+      iss: 'plesk',
+      sub: 'alice',
+      role: 'customer',
+      domains: ['multi.demo.test'],
+      open: 'multi.demo.test',
+      iat: now,
+      exp: now + 60,
+      jti: randomBytes(16).toString('hex'),
+      ...overrides,
+    });
   }
 
   async function loggedIn(claims: Partial<TokenClaims> = {}): Promise<Browser> {
@@ -175,7 +207,12 @@ describe('web auth, Plesk mode', function () {
   }
 
   function socketFor(browser: Browser | null): Socket {
-    const socket = connectSocket(origin, { path: '/socket.io', transports: ['websocket'], reconnection: false, extraHeaders: browser ? { cookie: browser.cookie } : {} });
+    const socket = connectSocket(origin, {
+      path: '/socket.io',
+      transports: ['websocket'],
+      reconnection: false,
+      extraHeaders: browser ? { cookie: browser.cookie } : {},
+    });
     sockets.push(socket);
     return socket;
   }
@@ -189,12 +226,14 @@ describe('web auth, Plesk mode', function () {
     expect(res.headers.getSetCookie().join()).to.include(`Path=${basePath}`);
     const page = await browser.get(res.headers.get('location')!);
     expect(page.status).to.equal(200);
-    expect(await page.text()).to.include('multi.demo.test').and.include('alice');
+    expect(await page.text())
+      .to.include('multi.demo.test')
+      .and.include('alice');
 
     expect((await new Browser(origin, basePath).get(link)).status, 'replayed token').to.equal(401);
   });
 
-  it('a customer cannot open another customer\'s domain, nor admin-only actions', async () => {
+  it("a customer cannot open another customer's domain, nor admin-only actions", async () => {
     const browser = await loggedIn();
     expect((await browser.get('/domains/healthy.demo.test')).status).to.equal(403);
     expect((await browser.get('/domains/HEALTHY.demo.test')).status).to.equal(403);
@@ -212,7 +251,9 @@ describe('web auth, Plesk mode', function () {
     expect((await new Browser(origin, basePath).get(`/auth/plesk?token=${token({ iat: now - 120, exp: now - 60 })}`)).status).to.equal(401);
     const forged = mintToken(randomBytes(32), JSON.parse(Buffer.from(token().split('.')[1]!, 'base64url').toString()) as TokenClaims);
     expect((await new Browser(origin, basePath).get(`/auth/plesk?token=${forged}`)).status).to.equal(401);
-    expect((await new Browser(origin, basePath).get(`/auth/plesk?token=${token({ role: 'customer', domains: '*' as never })}`)).status).to.equal(401);
+    expect(
+      (await new Browser(origin, basePath).get(`/auth/plesk?token=${token({ role: 'customer', domains: '*' as never })}`)).status,
+    ).to.equal(401);
   });
 
   it('takes a long token in a POST body without a CSRF token, once', async () => {
@@ -234,9 +275,14 @@ describe('web auth, Plesk mode', function () {
   });
 
   it('marks the cookie Secure when the panel nginx on loopback says the request came over https', async () => {
-    const res = await fetch(`${origin}/auth/plesk?token=${token()}&next=/`, { redirect: 'manual', headers: { 'x-forwarded-proto': 'https' } });
+    const res = await fetch(`${origin}/auth/plesk?token=${token()}&next=/`, {
+      redirect: 'manual',
+      headers: { 'x-forwarded-proto': 'https' },
+    });
     expect(res.status).to.equal(303);
-    expect(res.headers.getSetCookie().join()).to.match(/pp_session=[^;]+; Path=\/modules\/passenger-panel\/panel; HttpOnly; Secure; SameSite=Lax/);
+    expect(res.headers.getSetCookie().join()).to.match(
+      /pp_session=[^;]+; Path=\/modules\/passenger-panel\/panel; HttpOnly; Secure; SameSite=Lax/,
+    );
   });
 
   it('an admin token opens every domain', async () => {
@@ -278,7 +324,12 @@ describe('web auth, Plesk mode', function () {
 
   it('socket.io refuses a cross-origin page even with a valid cookie', async () => {
     const browser = await loggedIn();
-    const socket = connectSocket(origin, { path: '/socket.io', transports: ['polling'], reconnection: false, extraHeaders: { cookie: browser.cookie, origin: 'https://evil.example' } });
+    const socket = connectSocket(origin, {
+      path: '/socket.io',
+      transports: ['polling'],
+      reconnection: false,
+      extraHeaders: { cookie: browser.cookie, origin: 'https://evil.example' },
+    });
     sockets.push(socket);
     const error = await new Promise<Error>((resolve, reject) => {
       socket.on('connect', () => reject(new Error('cross-origin socket connected')));

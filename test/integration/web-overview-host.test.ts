@@ -15,7 +15,9 @@ import { repoRoot } from '../support/php.js';
 // Read-only against the real test host: the overview fed by the real inventory service over SSH.
 
 const connectionPath = join(repoRoot, 'test/host/.state/connection.json');
-const demoDomains = (JSON.parse(readFileSync(join(repoRoot, 'test/host/demo-domains.json'), 'utf8')) as { domains: { name: string }[] }).domains.map((d) => d.name);
+const demoDomains = (
+  JSON.parse(readFileSync(join(repoRoot, 'test/host/demo-domains.json'), 'utf8')) as { domains: { name: string }[] }
+).domains.map((d) => d.name);
 
 function rowOf(html: string, domain: string): string {
   const start = html.indexOf(`>${domain}</a>`);
@@ -32,7 +34,8 @@ describe('overview fed by the inventory of the test host', function () {
   const panels: RunningPanel[] = [];
 
   before(function () {
-    if (!existsSync(connectionPath)) throw new Error(`the test host is not set up (${connectionPath} is missing): run bash test/host/setup.sh`);
+    if (!existsSync(connectionPath))
+      throw new Error(`the test host is not set up (${connectionPath} is missing): run bash test/host/setup.sh`);
     server = readDemoServer(connectionPath)!;
     pool = new SessionPool();
   });
@@ -44,7 +47,13 @@ describe('overview fed by the inventory of the test host', function () {
   async function panelFor(mode: 'standalone' | 'plesk'): Promise<RunningPanel> {
     const inventory = new InventoryService<ServerDiagnosis>(pool, { analyse: (inv) => diagnoseServer(inv) });
     const port = inventoryPort({ servers: { list: () => [server] }, inventory });
-    const panel = await startPanel({ services: { inventory: port }, mode, port: 0, log: quiet, ...(mode === 'plesk' ? { tokenSecret: secret } : {}) });
+    const panel = await startPanel({
+      services: { inventory: port },
+      mode,
+      port: 0,
+      log: quiet,
+      ...(mode === 'plesk' ? { tokenSecret: secret } : {}),
+    });
     panels.push(panel);
     return panel;
   }
@@ -66,14 +75,29 @@ describe('overview fed by the inventory of the test host', function () {
     expect(html).to.include('id="select-all"');
 
     const csrf = /<meta name="csrf-token" content="([^"]+)"/.exec(html)![1]!;
-    const refresh = await fetch(`${panel.url}/refresh`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${encodeURIComponent(csrf)}` });
+    const refresh = await fetch(`${panel.url}/refresh`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `_csrf=${encodeURIComponent(csrf)}`,
+    });
     expect(refresh.status).to.equal(303);
   });
 
-  it('a customer token lists only that customer\'s domain, without bulk controls', async () => {
+  it("a customer token lists only that customer's domain, without bulk controls", async () => {
     const panel = await panelFor('plesk');
     const now = Math.floor(Date.now() / 1000);
-    const token = mintToken(secret, { v: 1, iss: 'plesk', sub: 'alice', role: 'customer', domains: ['multi.demo.test'], open: null, iat: now, exp: now + 60, jti: randomBytes(16).toString('hex') });
+    const token = mintToken(secret, {
+      v: 1,
+      iss: 'plesk',
+      sub: 'alice',
+      role: 'customer',
+      domains: ['multi.demo.test'],
+      open: null,
+      iat: now,
+      exp: now + 60,
+      jti: randomBytes(16).toString('hex'),
+    });
     const cookie = await cookieFrom(`${panel.url}/auth/plesk?token=${token}`);
     const html = await (await fetch(`${panel.url}/`, { headers: { cookie } })).text();
     expect(rowOf(html, 'multi.demo.test')).to.include('class="badge');

@@ -10,7 +10,12 @@ describe('serve: options and start-up output', function () {
   this.timeout(30_000);
   it('fills defaults and refuses bad values naming the flag', () => {
     expect(resolveServeOptions({})).to.deep.equal({ mode: 'standalone', host: '127.0.0.1', port: 8737, basePath: '' });
-    expect(resolveServeOptions({ mode: 'plesk', tokenSecretFile: '/x', port: '0', basePath: '/p' })).to.include({ mode: 'plesk', port: 0, basePath: '/p', tokenSecretFile: '/x' });
+    expect(resolveServeOptions({ mode: 'plesk', tokenSecretFile: '/x', port: '0', basePath: '/p' })).to.include({
+      mode: 'plesk',
+      port: 0,
+      basePath: '/p',
+      tokenSecretFile: '/x',
+    });
     expect(() => resolveServeOptions({ mode: 'plesk' })).to.throw(ValidationError, /token-secret-file/);
     expect(() => resolveServeOptions({ mode: 'cloud' })).to.throw(ValidationError, /--mode/);
     expect(() => resolveServeOptions({ port: '70000' })).to.throw(ValidationError, /--port/);
@@ -23,7 +28,10 @@ describe('serve: options and start-up output', function () {
     writeFileSync(hashFile, `${await hashPassword('a long enough password')}\n`, { mode: 0o600 });
     const lines: string[] = [];
     const logged: string[] = [];
-    const panel = await runServe(resolveServeOptions({ port: '0', passwordHashFile: hashFile }), {}, (l) => lines.push(l), { info: (m) => logged.push(m), error: () => {} });
+    const panel = await runServe(resolveServeOptions({ port: '0', passwordHashFile: hashFile }), {}, (l) => lines.push(l), {
+      info: (m) => logged.push(m),
+      error: () => {},
+    });
     try {
       expect(lines[0]).to.match(/^Passenger Panel is listening on http:\/\/127\.0\.0\.1:\d+\/$/);
       const link = lines.find((l) => l.includes('/login/link?code='))!.trim();

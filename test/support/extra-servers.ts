@@ -27,7 +27,9 @@ function run(args: string[], timeoutMs = 180_000): Promise<string> {
 export function readExtraServer(name: string): ExtraServer {
   const file = path.join(HOST_DIR, '.state', 'servers', `${name}.json`);
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: start the server with test/host/extra-server.sh start ${name}`);
-  const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as ServerConfig & { publicEndpoint: { address: string; httpPort: number; httpsPort: number } };
+  const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as ServerConfig & {
+    publicEndpoint: { address: string; httpPort: number; httpsPort: number };
+  };
   const { publicEndpoint, ...config } = raw;
   return { config, endpoint: { ...publicEndpoint, acceptSelfSignedOnTestHost: true } };
 }

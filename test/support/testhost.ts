@@ -69,9 +69,7 @@ export function loadConnection(): HostConnection {
   try {
     text = fs.readFileSync(CONNECTION_FILE, 'utf8');
   } catch {
-    throw new Error(
-      `The test host is not set up: ${CONNECTION_FILE} is missing. Run \`sudo bash test/host/setup.sh\` (as root) first.`,
-    );
+    throw new Error(`The test host is not set up: ${CONNECTION_FILE} is missing. Run \`sudo bash test/host/setup.sh\` (as root) first.`);
   }
   const conn = JSON.parse(text) as HostConnection;
   for (const key of ['host', 'port', 'username', 'privateKeyPath', 'knownHostsPath', 'hostKeyFingerprint'] as const) {
@@ -86,18 +84,13 @@ export function loadConnection(): HostConnection {
 /** Runs test/host/reset.sh. Call it in before() and after() of tests that change demo domains. */
 export function resetHost(): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(
-      'bash',
-      [path.join(HOST_DIR, 'reset.sh')],
-      { timeout: 180_000, maxBuffer: 4 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        if (err) {
-          reject(new Error(`test/host/reset.sh failed (${err.message.split('\n')[0]}):\n${stdout}\n${stderr}`));
-          return;
-        }
-        resolve(stdout);
-      },
-    );
+    execFile('bash', [path.join(HOST_DIR, 'reset.sh')], { timeout: 180_000, maxBuffer: 4 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) {
+        reject(new Error(`test/host/reset.sh failed (${err.message.split('\n')[0]}):\n${stdout}\n${stderr}`));
+        return;
+      }
+      resolve(stdout);
+    });
   });
 }
 

@@ -31,12 +31,27 @@ function file(path: string, before: string | null, after: string | null): FileCh
 }
 
 function plan(files: FileChange[]): ChangePlan {
-  return { server: 's', domain: 'a.test', what: 'x', createdAt: '', settings: [], files, reloadNeeded: true, regenerateNeeded: false, reloadImpact: null, findings: [], nothingToDo: false, summary: '' };
+  return {
+    server: 's',
+    domain: 'a.test',
+    what: 'x',
+    createdAt: '',
+    settings: [],
+    files,
+    reloadNeeded: true,
+    regenerateNeeded: false,
+    reloadImpact: null,
+    findings: [],
+    nothingToDo: false,
+    summary: '',
+  };
 }
 
 /** A pid that surely belongs to no process: one that just exited. */
 function deadPid(): number {
-  return spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout.trim() as unknown as number;
+  return spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+    encoding: 'utf8',
+  }).stdout.trim() as unknown as number;
 }
 
 describe('bulk jobs: pure parts', () => {
@@ -45,10 +60,42 @@ describe('bulk jobs: pure parts', () => {
     const sha = (entries: Array<[string, string]>) => new Map(entries);
 
     it('tells untouched, fully written, half written and foreign files apart', () => {
-      expect(classifyAgainstPlan(p, sha([['/c/vhost.conf', sha256Hex('old\n')], ['/d/.htaccess', 'absent']]))).to.equal('before');
-      expect(classifyAgainstPlan(p, sha([['/c/vhost.conf', afterSha(p.files[0]!)], ['/d/.htaccess', afterSha(p.files[1]!)]]))).to.equal('after');
-      expect(classifyAgainstPlan(p, sha([['/c/vhost.conf', afterSha(p.files[0]!)], ['/d/.htaccess', 'absent']]))).to.equal('partial');
-      expect(classifyAgainstPlan(p, sha([['/c/vhost.conf', sha256Hex('edited by hand\n')], ['/d/.htaccess', 'absent']]))).to.equal('foreign');
+      expect(
+        classifyAgainstPlan(
+          p,
+          sha([
+            ['/c/vhost.conf', sha256Hex('old\n')],
+            ['/d/.htaccess', 'absent'],
+          ]),
+        ),
+      ).to.equal('before');
+      expect(
+        classifyAgainstPlan(
+          p,
+          sha([
+            ['/c/vhost.conf', afterSha(p.files[0]!)],
+            ['/d/.htaccess', afterSha(p.files[1]!)],
+          ]),
+        ),
+      ).to.equal('after');
+      expect(
+        classifyAgainstPlan(
+          p,
+          sha([
+            ['/c/vhost.conf', afterSha(p.files[0]!)],
+            ['/d/.htaccess', 'absent'],
+          ]),
+        ),
+      ).to.equal('partial');
+      expect(
+        classifyAgainstPlan(
+          p,
+          sha([
+            ['/c/vhost.conf', sha256Hex('edited by hand\n')],
+            ['/d/.htaccess', 'absent'],
+          ]),
+        ),
+      ).to.equal('foreign');
     });
 
     it('treats a file the plan removes as written once it is gone', () => {
@@ -86,9 +133,24 @@ describe('bulk jobs: pure parts', () => {
 
   it('runnerIsGone: a running job whose process died is interrupted; a live one is not', () => {
     const store = createStore(openDatabase(':memory:'));
-    const gone = store.jobs.create({ kind: 'bulk', actor: 't', status: 'running', request: { runner: { pid: Number(deadPid()), host: hostname(), startedAt: '' } } });
-    const alive = store.jobs.create({ kind: 'bulk', actor: 't', status: 'running', request: { runner: { pid: process.pid, host: hostname(), startedAt: '' } } });
-    const elsewhere = store.jobs.create({ kind: 'bulk', actor: 't', status: 'running', request: { runner: { pid: Number(deadPid()), host: `${hostname()}-other`, startedAt: '' } } });
+    const gone = store.jobs.create({
+      kind: 'bulk',
+      actor: 't',
+      status: 'running',
+      request: { runner: { pid: Number(deadPid()), host: hostname(), startedAt: '' } },
+    });
+    const alive = store.jobs.create({
+      kind: 'bulk',
+      actor: 't',
+      status: 'running',
+      request: { runner: { pid: process.pid, host: hostname(), startedAt: '' } },
+    });
+    const elsewhere = store.jobs.create({
+      kind: 'bulk',
+      actor: 't',
+      status: 'running',
+      request: { runner: { pid: Number(deadPid()), host: `${hostname()}-other`, startedAt: '' } },
+    });
     expect(runnerIsGone(gone)).to.equal(true);
     expect(runnerIsGone(alive)).to.equal(false);
     // Another machine's process cannot be checked from here: never declared dead.
@@ -119,7 +181,16 @@ describe('bulk jobs: pure parts', () => {
     let text = '';
     stream.on('data', (b: Buffer) => (text += b.toString()));
     const view = new ProgressView(stream, false);
-    const ev = (domain: string, state: string): JobEvent => ({ jobId: 'j', at: '2026-01-01T10:00:00.000Z', step: 'domain', status: 'info', message: '', server: 's', domain, data: { state } });
+    const ev = (domain: string, state: string): JobEvent => ({
+      jobId: 'j',
+      at: '2026-01-01T10:00:00.000Z',
+      step: 'domain',
+      status: 'info',
+      message: '',
+      server: 's',
+      domain,
+      data: { state },
+    });
     view.onEvent(ev('a.test', 'planned'));
     view.onEvent(ev('b.test', 'planned'));
     view.onEvent(ev('a.test', 'verified'));

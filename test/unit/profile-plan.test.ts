@@ -15,15 +15,26 @@ import { serverRecommendations } from '../../backend/src/profile/server-recommen
 import { socketioSafeProfile } from '../../backend/src/profile/socketio-safe.js';
 
 const inventory: ServerInventory = buildServerInventory(
-  parseInventoryOutput('demo', readFileSync(fileURLToPath(new URL('../../../test/fixtures/plesk/inventory-demo.out', import.meta.url)), 'utf8')),
-  { server: 'demo', systemDir: '/var/www/vhosts/system', socketIoPaths: { 'custompath.demo.test': '/live/socket.io/' }, readAt: new Date('2026-12-04T20:00:00Z'), execs: 1, ms: 1 },
+  parseInventoryOutput(
+    'demo',
+    readFileSync(fileURLToPath(new URL('../../../test/fixtures/plesk/inventory-demo.out', import.meta.url)), 'utf8'),
+  ),
+  {
+    server: 'demo',
+    systemDir: '/var/www/vhosts/system',
+    socketIoPaths: { 'custompath.demo.test': '/live/socket.io/' },
+    readAt: new Date('2026-12-04T20:00:00Z'),
+    execs: 1,
+    ms: 1,
+  },
 );
 const domain = (name: string): DomainInventory => inventory.domains.find((d) => d.name === name)!;
 
 /** The files as the inventory read them, in the shape the plan reads them over SSH. */
 function currentFiles(d: DomainInventory) {
   const map = new Map<FileKind, { path: string; text: string | null; sha256: string; encoding: 'utf8' | 'latin1' }>();
-  for (const f of d.files) map.set(f.kind, { path: f.path, text: f.exists ? f.content : null, sha256: f.exists ? f.sha256 : 'absent', encoding: 'utf8' });
+  for (const f of d.files)
+    map.set(f.kind, { path: f.path, text: f.exists ? f.content : null, sha256: f.exists ? f.sha256 : 'absent', encoding: 'utf8' });
   if (!map.has('htaccess')) map.set('htaccess', { path: `${d.documentRoot}/.htaccess`, text: null, sha256: 'absent', encoding: 'utf8' });
   return map;
 }
@@ -83,7 +94,9 @@ describe('profile/socketio-safe and apply/plan (fixtures from the test host)', (
     const d = domain('custompath.demo.test');
     const again = currentFiles(d);
     for (const f of p.files) again.set(f.kind, { path: f.path, text: f.after, sha256: 'x', encoding: 'utf8' });
-    expect(planFromFiles(inventory, d, again, [{ key: 'passenger_max_requests', value: '0' }], { what: 'test' }).nothingToDo).to.equal(true);
+    expect(planFromFiles(inventory, d, again, [{ key: 'passenger_max_requests', value: '0' }], { what: 'test' }).nothingToDo).to.equal(
+      true,
+    );
     // And removing our line takes the block out again, back to the exact original.
     const removed = planFromFiles(inventory, d, again, [{ key: 'passenger_max_requests', value: null }], { what: 'test' });
     expect(removed.files.find((f) => f.kind === 'vhost')!.after).to.equal(vhost.before);

@@ -16,7 +16,9 @@
   var ended = false;
   // While this domain's change runs, starting another from the same page would only queue behind it.
   var actions = pageDomain ? document.querySelectorAll('#make-safe, #rollback, #plan-edits') : [];
-  function setActionsDisabled(disabled) { for (var i = 0; i < actions.length; i++) actions[i].disabled = disabled; }
+  function setActionsDisabled(disabled) {
+    for (var i = 0; i < actions.length; i++) actions[i].disabled = disabled;
+  }
   setActionsDisabled(true);
   // A single change runs about this many distinct steps (plan, checkpoint, write, config test, reload,
   // restart, probe, websocket, watch, verdict...); the bar follows them until the job says it ended.
@@ -30,7 +32,9 @@
     return 'running';
   }
 
-  function rows() { return root.querySelectorAll('tr[data-domain-row]'); }
+  function rows() {
+    return root.querySelectorAll('tr[data-domain-row]');
+  }
 
   function setProgress(percent) {
     if (!bar) return;
@@ -43,7 +47,10 @@
     var list = rows();
     var counts = { ok: 0, fail: 0, running: 0 };
     for (var i = 0; i < list.length; i++) counts[list[i].getAttribute('data-state-class')] += 1;
-    var set = function (name, value) { var el = root.querySelector('[data-count="' + name + '"]'); if (el) el.textContent = String(value); };
+    var set = function (name, value) {
+      var el = root.querySelector('[data-count="' + name + '"]');
+      if (el) el.textContent = String(value);
+    };
     set('ok', counts.ok);
     set('failed', counts.fail);
     set('running', counts.running);
@@ -87,16 +94,21 @@
     if (!row) row = addRow(event);
     if (!row) return;
     var last = row.querySelector('.domain-last');
-    if (last) last.textContent = event.message.indexOf(event.domain + ': ') === 0 ? event.message.slice(event.domain.length + 2) : event.message;
+    if (last)
+      last.textContent = event.message.indexOf(event.domain + ': ') === 0 ? event.message.slice(event.domain.length + 2) : event.message;
     var data = event.data || {};
     var value = null;
-    if (event.step === 'job' && (event.status === 'ok' || event.status === 'fail')) value = data.result || (event.status === 'ok' ? 'done' : 'failed');
+    if (event.step === 'job' && (event.status === 'ok' || event.status === 'fail'))
+      value = data.result || (event.status === 'ok' ? 'done' : 'failed');
     else if (typeof data.state === 'string') value = data.state;
     if (value === null) return;
     var cls = classOf(value);
     row.setAttribute('data-state-class', cls);
     var cell = row.querySelector('.domain-state');
-    if (cell) { cell.textContent = value; cell.className = 'state state-' + cls + ' domain-state'; }
+    if (cell) {
+      cell.textContent = value;
+      cell.className = 'state state-' + cls + ' domain-state';
+    }
     recount();
   }
 
@@ -110,7 +122,10 @@
     result.className = 'job-result msg ' + (event.status === 'ok' ? 'msg-ok' : 'msg-error');
     var status = root.querySelector('.job-status');
     if (status) status.textContent = event.status === 'ok' ? 'succeeded' : 'failed';
-    if (pageDomain) { refreshVerdict(); refreshDetails(); }
+    if (pageDomain) {
+      refreshVerdict();
+      refreshDetails();
+    }
   }
 
   // Findings, settings and history below the progress box were read before the change: load them again.
@@ -118,24 +133,39 @@
     var details = document.getElementById('domain-details');
     if (!details || typeof DOMParser !== 'function') return;
     fetch(window.location.pathname + window.location.search, { credentials: 'same-origin' })
-      .then(function (res) { return res.ok ? res.text() : null; })
+      .then(function (res) {
+        return res.ok ? res.text() : null;
+      })
       .then(function (html) {
         if (!html) return;
         var fresh = new DOMParser().parseFromString(html, 'text/html').getElementById('domain-details');
-        if (fresh) details.replaceChildren.apply(details, Array.prototype.slice.call(fresh.childNodes).map(function (n) { return document.importNode(n, true); }));
+        if (fresh)
+          details.replaceChildren.apply(
+            details,
+            Array.prototype.slice.call(fresh.childNodes).map(function (n) {
+              return document.importNode(n, true);
+            }),
+          );
         var subtitle = new DOMParser().parseFromString(html, 'text/html').querySelector('.page-subtitle');
         var current = document.querySelector('.page-subtitle');
         if (subtitle && current) current.replaceWith(document.importNode(subtitle, true));
       })
-      .catch(function () { /* the old details stay; a reload shows the new ones */ });
+      .catch(function () {
+        /* the old details stay; a reload shows the new ones */
+      });
   }
 
   // The domain page's badge follows the new inventory read the job made before it ended.
   function refreshVerdict() {
     var badge = document.getElementById('verdict-badge');
     if (!badge) return;
-    fetch(basePath + '/api/domains/' + encodeURIComponent(pageDomain), { headers: { accept: 'application/json' }, credentials: 'same-origin' })
-      .then(function (res) { return res.ok ? res.json() : null; })
+    fetch(basePath + '/api/domains/' + encodeURIComponent(pageDomain), {
+      headers: { accept: 'application/json' },
+      credentials: 'same-origin',
+    })
+      .then(function (res) {
+        return res.ok ? res.json() : null;
+      })
       .then(function (body) {
         if (!body) return;
         badge.textContent = body.verdictLabel;
@@ -143,7 +173,9 @@
         badge.setAttribute('title', 'Verdict: ' + body.verdictLabel);
         badge.setAttribute('data-verdict', body.verdict);
       })
-      .catch(function () { /* the badge keeps its old value; a reload shows the new one */ });
+      .catch(function () {
+        /* the badge keeps its old value; a reload shows the new one */
+      });
   }
 
   function show(event) {
@@ -179,16 +211,28 @@
     else if (!ended && rows().length <= 1) setProgress((Object.keys(stepNames).length / EXPECTED_STEPS) * 95);
   }
 
-  if (typeof io !== 'function') { state.textContent = 'Live updates unavailable (the Socket.IO client did not load).'; return; }
+  if (typeof io !== 'function') {
+    state.textContent = 'Live updates unavailable (the Socket.IO client did not load).';
+    return;
+  }
   var socket = io({ path: basePath + '/socket.io' });
   socket.on('connect', function () {
     socket.emit('job:watch', jobId, function (reply) {
-      if (!reply.ok) { state.textContent = 'This job cannot be shown: ' + reply.error + '.'; return; }
+      if (!reply.ok) {
+        state.textContent = 'This job cannot be shown: ' + reply.error + '.';
+        return;
+      }
       if (!ended) state.textContent = 'Watching live.';
       reply.history.forEach(show);
     });
   });
-  socket.on('job:event', function (event) { if (event.jobId === jobId) show(event); });
-  socket.on('connect_error', function (err) { state.textContent = 'Live updates unavailable: ' + err.message; });
-  socket.on('disconnect', function () { if (!ended) state.textContent = 'Connection lost; reconnecting…'; });
+  socket.on('job:event', function (event) {
+    if (event.jobId === jobId) show(event);
+  });
+  socket.on('connect_error', function (err) {
+    state.textContent = 'Live updates unavailable: ' + err.message;
+  });
+  socket.on('disconnect', function () {
+    if (!ended) state.textContent = 'Connection lost; reconnecting…';
+  });
 })();

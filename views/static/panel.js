@@ -7,7 +7,9 @@
   if (form) {
     var all = document.getElementById('select-all');
     var apply = document.getElementById('bulk-apply');
-    var boxes = function () { return form.querySelectorAll('input[name="domains"]'); };
+    var boxes = function () {
+      return form.querySelectorAll('input[name="domains"]');
+    };
     var sync = function () {
       var list = boxes();
       var checked = 0;
@@ -37,6 +39,9 @@
   var filters = document.querySelector('form.filters');
   if (filters) {
     var selects = filters.querySelectorAll('select');
-    for (var j = 0; j < selects.length; j++) selects[j].addEventListener('change', function () { filters.submit(); });
+    for (var j = 0; j < selects.length; j++)
+      selects[j].addEventListener('change', function () {
+        filters.submit();
+      });
   }
 })();

@@ -81,7 +81,10 @@ export async function executePlan(plan: ChangePlan, ctx: ExecuteContext, reason:
   emit('checkpoint', 'start', `Copying ${plan.files.length} file(s) before the change`);
   let current: RemoteFile[];
   try {
-    current = await readGuarded(session, plan.files.map((f) => ({ path: f.path, sha256: f.beforeSha256 })));
+    current = await readGuarded(
+      session,
+      plan.files.map((f) => ({ path: f.path, sha256: f.beforeSha256 })),
+    );
   } catch (err) {
     emit('checkpoint', 'fail', errorMessage(err));
     if (err instanceof FileChangedError) {
@@ -92,18 +95,33 @@ export async function executePlan(plan: ChangePlan, ctx: ExecuteContext, reason:
     }
     throw err;
   }
-  const copies: CheckpointFileCopy[] = current.map((f) => ({ path: f.path, existed: f.exists, bytes: f.bytes, sha256: shaOf(f), ...(f.mode ? { mode: f.mode } : {}) }));
+  const copies: CheckpointFileCopy[] = current.map((f) => ({
+    path: f.path,
+    existed: f.exists,
+    bytes: f.bytes,
+    sha256: shaOf(f),
+    ...(f.mode ? { mode: f.mode } : {}),
+  }));
   outcome.checkpointId = ctx.saveCheckpoint(copies, reason);
-  emit('checkpoint', 'ok', `Checkpoint ${outcome.checkpointId}: ${current.map((f) => `${f.path}${f.exists ? '' : ' (did not exist)'}`).join(', ')}`, {
-    checkpointId: outcome.checkpointId,
-  });
+  emit(
+    'checkpoint',
+    'ok',
+    `Checkpoint ${outcome.checkpointId}: ${current.map((f) => `${f.path}${f.exists ? '' : ' (did not exist)'}`).join(', ')}`,
+    {
+      checkpointId: outcome.checkpointId,
+    },
+  );
 
   const state = { wrote: false, regenerated: false, reloaded: false };
   try {
     emit('write', 'start', `Writing the managed block in ${plan.files.map((f) => f.path).join(', ')}`);
     state.wrote = true;
     const created = new Set(plan.files.filter((f) => !f.existedBefore && f.existsAfter).map((f) => f.path));
-    await putFileStates(session, plan.files.map((f) => ({ path: f.path, bytes: afterBytes(f) })), created);
+    await putFileStates(
+      session,
+      plan.files.map((f) => ({ path: f.path, bytes: afterBytes(f) })),
+      created,
+    );
     emit('write', 'ok', `Wrote ${plan.files.length} file(s) atomically (temp file + rename, mode and owner kept)`);
 
     await bringUp(plan, ctx, state, outcome, emit);
@@ -112,10 +130,20 @@ export async function executePlan(plan: ChangePlan, ctx: ExecuteContext, reason:
     outcome.error = errorMessage(err);
     outcome.errorCode = err instanceof PanelError ? err.code : 'unexpected';
     emit('apply', 'fail', `The change failed: ${outcome.error}; restoring checkpoint ${outcome.checkpointId}`);
-    const restored = await restoreFiles(copies, plan, ctx, { regenerate: state.regenerated, reloadAfter: state.reloaded || state.regenerated }, outcome, emit);
+    const restored = await restoreFiles(
+      copies,
+      plan,
+      ctx,
+      { regenerate: state.regenerated, reloadAfter: state.reloaded || state.regenerated },
+      outcome,
+      emit,
+    );
     outcome.status = restored ? 'rolled-back' : 'rollback-failed';
   }
-  outcome.after = await currentHashes(session, plan.files.map((f) => f.path));
+  outcome.after = await currentHashes(
+    session,
+    plan.files.map((f) => f.path),
+  );
   return outcome;
 }
 
@@ -144,13 +172,23 @@ async function bringUp(
     outcome.reloads += 1;
     emit('regenerate', 'ok', 'Plesk regenerated the config and reloaded the web servers');
   }
-  const servers = serversToTest(ctx.webServer, plan.files.map((f) => f.kind), state.regenerated);
-  emit('config-test', 'start', `Testing the whole config: ${servers.map((s) => (s === 'apache' ? 'apache2ctl -t' : 'nginx -t')).join(', ')}`);
+  const servers = serversToTest(
+    ctx.webServer,
+    plan.files.map((f) => f.kind),
+    state.regenerated,
+  );
+  emit(
+    'config-test',
+    'start',
+    `Testing the whole config: ${servers.map((s) => (s === 'apache' ? 'apache2ctl -t' : 'nginx -t')).join(', ')}`,
+  );
   const test = await configTest(session, servers);
   outcome.configTest = test.output;
   if (!test.ok) {
     emit('config-test', 'fail', test.output);
-    throw new PanelError('config_test_failed', `The web server's config test rejected the change`, { hint: test.output.split('\n').slice(-2).join(' ') });
+    throw new PanelError('config_test_failed', `The web server's config test rejected the change`, {
+      hint: test.output.split('\n').slice(-2).join(' '),
+    });
   }
   emit('config-test', 'ok', 'Config test passed');
   if (plan.reloadNeeded && !state.reloaded) {
@@ -179,7 +217,11 @@ export async function restoreFiles(
   const { session } = ctx;
   try {
     emit('restore', 'start', `Restoring ${files.length} file(s) from the checkpoint`);
-    await putFileStates(session, files.map((f) => ({ path: f.path, bytes: f.existed ? f.bytes : undefined })), new Set());
+    await putFileStates(
+      session,
+      files.map((f) => ({ path: f.path, bytes: f.existed ? f.bytes : undefined })),
+      new Set(),
+    );
     emit('restore', 'ok', `Restored ${files.map((f) => `${f.path}${f.existed ? '' : ' (removed: it did not exist)'}`).join(', ')}`);
     if (opts.regenerate) {
       emit('regenerate', 'start', `plesk sbin httpdmng --reconfigure-domain ${plan.domain} (back to the old include set)`);
@@ -187,7 +229,11 @@ export async function restoreFiles(
       outcome.reloads += 1;
       emit('regenerate', 'ok', 'Plesk regenerated the config and reloaded the web servers');
     }
-    const servers = serversToTest(ctx.webServer, plan.files.map((f) => f.kind), opts.regenerate);
+    const servers = serversToTest(
+      ctx.webServer,
+      plan.files.map((f) => f.kind),
+      opts.regenerate,
+    );
     const test = await configTest(session, servers);
     outcome.configTest = test.output;
     if (!test.ok) {

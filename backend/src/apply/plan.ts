@@ -131,7 +131,11 @@ export function reloadImpactOf(inventory: ServerInventory, domainName: string, w
   }
   const unmatched = inventory.processesUnmatched ?? [];
   if (unmatched.length > 0) {
-    apps.push({ domain: '(apps not matched to a domain)', processes: unmatched.length, sessions: unmatched.reduce((n, p) => n + (p.sessions ?? 0), 0) });
+    apps.push({
+      domain: '(apps not matched to a domain)',
+      processes: unmatched.length,
+      sessions: unmatched.reduce((n, p) => n + (p.sessions ?? 0), 0),
+    });
   }
   return {
     webServer,
@@ -155,7 +159,10 @@ export function findDomain(inventory: ServerInventory, name: string): DomainInve
 }
 
 /** Reads the domain's admin files as they are now, byte for byte (one round trip). */
-export async function readDomainFiles(session: SshSession, domain: DomainInventory): Promise<Map<FileKind, { path: string; text: string | null; sha256: string; encoding: 'utf8' | 'latin1' }>> {
+export async function readDomainFiles(
+  session: SshSession,
+  domain: DomainInventory,
+): Promise<Map<FileKind, { path: string; text: string | null; sha256: string; encoding: 'utf8' | 'latin1' }>> {
   const kinds = ALL_KINDS.filter((k) => k !== 'vhost_nginx' || domain.mode === 'nginx' || domain.files.some((f) => f.kind === k));
   const paths = kinds.map((k) => domainFilePath(domain, k));
   const files = await readFiles(session, paths);
@@ -193,10 +200,17 @@ export function planFromFiles(
   opts: { what: string; findings?: Finding[] },
 ): ChangePlan {
   // 1. Check every value where it will go; refuse the whole request on the first bad one.
-  const lineFor = new Map<string, { spec: DirectiveSpec; kinds: FileKind[]; line: string | null; needsReload: boolean; value: DirectiveValue | null; reason?: string }>();
+  const lineFor = new Map<
+    string,
+    { spec: DirectiveSpec; kinds: FileKind[]; line: string | null; needsReload: boolean; value: DirectiveValue | null; reason?: string }
+  >();
   for (const r of requested) {
     const spec = lookupDirective(r.key);
-    if (!spec) throw new ValidationError(`Unknown directive "${String(r.key).slice(0, 80)}".`, { field: 'directive', hint: 'use a name from the catalog, e.g. passenger_min_instances' });
+    if (!spec)
+      throw new ValidationError(`Unknown directive "${String(r.key).slice(0, 80)}".`, {
+        field: 'directive',
+        hint: 'use a name from the catalog, e.g. passenger_min_instances',
+      });
     const target = chooseDomainTarget(spec, domain);
     // vhost_ssl.conf only exists in Plesk's include set when the site has https.
     const where = { ...target, kinds: target.files.filter((k) => k !== 'vhost_ssl' || domain.https) };
@@ -208,7 +222,8 @@ export function planFromFiles(
         hint: 'change it in Plesk (Websites & Domains > Node.js), not here',
       });
     }
-    if (lineFor.has(spec.key)) throw new ValidationError(`${spec.key} is given twice.`, { field: spec.key, hint: 'give each setting once' });
+    if (lineFor.has(spec.key))
+      throw new ValidationError(`${spec.key} is given twice.`, { field: spec.key, hint: 'give each setting once' });
     lineFor.set(spec.key, {
       spec,
       kinds: where.kinds,
@@ -283,7 +298,9 @@ export function planFromFiles(
   const summary = nothingToDo
     ? `${domain.name}: nothing to do, the files already say this.`
     : `${domain.name}: ${files.length} file${files.length === 1 ? '' : 's'} to change (${files.map((f) => f.kind).join(', ')}); ` +
-      (reloadNeeded ? `needs one ${domain.mode === 'apache' ? 'Apache' : 'nginx'} reload${regenerateNeeded ? ' (through plesk reconfigure)' : ''}` : 'no reload needed (.htaccess is read on every request)');
+      (reloadNeeded
+        ? `needs one ${domain.mode === 'apache' ? 'Apache' : 'nginx'} reload${regenerateNeeded ? ' (through plesk reconfigure)' : ''}`
+        : 'no reload needed (.htaccess is read on every request)');
   return {
     server: inventory.server,
     domain: domain.name,

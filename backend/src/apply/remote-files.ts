@@ -18,10 +18,18 @@ export function decodeExact(bytes: Buffer): { text: string; encoding: 'utf8' | '
 
 /** The file changed on the server between plan and write: someone else edited it, so we stop. */
 export class FileChangedError extends PanelError {
-  constructor(readonly path: string, expected: string, found: string) {
-    super('file_changed', `${path} changed since the plan was made (expected ${short(expected)}, found ${short(found)}); nothing was written.`, {
-      hint: 'Make the plan again so it is computed from the file as it is now.',
-    });
+  constructor(
+    readonly path: string,
+    expected: string,
+    found: string,
+  ) {
+    super(
+      'file_changed',
+      `${path} changed since the plan was made (expected ${short(expected)}, found ${short(found)}); nothing was written.`,
+      {
+        hint: 'Make the plan again so it is computed from the file as it is now.',
+      },
+    );
   }
 }
 
@@ -34,7 +42,10 @@ function short(sha: string): string {
  * from. The same read is the checkpoint, so what we save is exactly what we checked.
  */
 export async function readGuarded(session: SshSession, expected: ReadonlyArray<{ path: string; sha256: string }>): Promise<RemoteFile[]> {
-  const files = await readFiles(session, expected.map((e) => e.path));
+  const files = await readFiles(
+    session,
+    expected.map((e) => e.path),
+  );
   files.forEach((file, i) => {
     const want = (expected[i] as { sha256: string }).sha256;
     if (shaOf(file) !== want) throw new FileChangedError(file.path, want, shaOf(file));
@@ -55,10 +66,16 @@ export interface FileState {
  */
 export async function putFileStates(session: SshSession, states: readonly FileState[], created: ReadonlySet<string>): Promise<void> {
   const present = states.filter((s) => s.bytes !== undefined);
-  await writeFiles(session, present.map((s) => ({ path: s.path, content: s.bytes as Buffer, modeIfNew: '644' })));
+  await writeFiles(
+    session,
+    present.map((s) => ({ path: s.path, content: s.bytes as Buffer, modeIfNew: '644' })),
+  );
   const newOnes = present.filter((s) => created.has(s.path)).map((s) => s.path);
   if (newOnes.length > 0) {
     await session.execScript('for f in "$@"; do chown --reference="$(dirname -- "$f")" -- "$f" || exit 1; done', newOnes);
   }
-  await removeFiles(session, states.filter((s) => s.bytes === undefined).map((s) => s.path));
+  await removeFiles(
+    session,
+    states.filter((s) => s.bytes === undefined).map((s) => s.path),
+  );
 }

@@ -22,7 +22,10 @@ export async function planRestore(
   checkpoint: CheckpointCopy,
   opts: { what: string; reloadImpact?: ReloadImpact | null },
 ): Promise<ChangePlan> {
-  const now = await readFiles(session, checkpoint.files.map((f) => f.path));
+  const now = await readFiles(
+    session,
+    checkpoint.files.map((f) => f.path),
+  );
   const files: FileChange[] = [];
   checkpoint.files.forEach((cp, i) => {
     const cur = now[i]!;
@@ -60,7 +63,7 @@ export async function planRestore(
     files,
     reloadNeeded,
     regenerateNeeded: files.some((f) => f.needsRegenerate),
-    reloadImpact: reloadNeeded ? opts.reloadImpact ?? null : null,
+    reloadImpact: reloadNeeded ? (opts.reloadImpact ?? null) : null,
     findings: [],
     nothingToDo,
     summary: nothingToDo

@@ -50,7 +50,10 @@ export async function planBatch(
   inputs: readonly BatchPlanInput[],
 ): Promise<Array<{ domain: string; plan?: ChangePlan; error?: PanelError }>> {
   const targets = inputs.map((i) => candidatePaths(i.domain));
-  const files = await readFiles(session, targets.flat().map((t) => t.path));
+  const files = await readFiles(
+    session,
+    targets.flat().map((t) => t.path),
+  );
   let at = 0;
   return inputs.map((input, i) => {
     const current: CurrentFiles = new Map();
@@ -60,7 +63,10 @@ export async function planBatch(
       current.set(t.kind, { path: f.path, text: f.exists ? decoded.text : null, sha256: shaOf(f), encoding: decoded.encoding });
     }
     try {
-      const plan = planFromFiles(inventory, input.domain, current, input.settings, { what: input.what, ...(input.findings ? { findings: input.findings } : {}) });
+      const plan = planFromFiles(inventory, input.domain, current, input.settings, {
+        what: input.what,
+        ...(input.findings ? { findings: input.findings } : {}),
+      });
       return { domain: input.domain.name, plan };
     } catch (err) {
       if (err instanceof PanelError) return { domain: input.domain.name, error: err };
@@ -94,7 +100,10 @@ export function classifyAgainstPlan(plan: ChangePlan, shaByPath: ReadonlyMap<str
 }
 
 /** Reads the sha256 of every file of many plans in one round trip. */
-export async function readPlanHashes(session: SshSession, plans: readonly ChangePlan[]): Promise<{ sha: Map<string, string>; files: Map<string, RemoteFile> }> {
+export async function readPlanHashes(
+  session: SshSession,
+  plans: readonly ChangePlan[],
+): Promise<{ sha: Map<string, string>; files: Map<string, RemoteFile> }> {
   const paths = [...new Set(plans.flatMap((p) => p.files.map((f) => f.path)))];
   const read = await readFiles(session, paths);
   return { sha: new Map(read.map((f) => [f.path, shaOf(f)])), files: new Map(read.map((f) => [f.path, f])) };
@@ -136,12 +145,20 @@ export async function checkpointBatch(session: SshSession, plans: readonly Chang
 export async function writeBatch(session: SshSession, plans: readonly ChangePlan[]): Promise<void> {
   const files = plans.flatMap((p) => p.files);
   const created = new Set(files.filter((f) => !f.existedBefore && f.existsAfter).map((f) => f.path));
-  await putFileStates(session, files.map((f) => ({ path: f.path, bytes: f.existsAfter ? Buffer.from(f.after, f.encoding) : undefined })), created);
+  await putFileStates(
+    session,
+    files.map((f) => ({ path: f.path, bytes: f.existsAfter ? Buffer.from(f.after, f.encoding) : undefined })),
+    created,
+  );
 }
 
 /** Files back to their checkpoint copies, for many domains in one write. */
 export async function restoreBatch(session: SshSession, copies: readonly CheckpointFileCopy[]): Promise<void> {
-  await putFileStates(session, copies.map((c) => ({ path: c.path, bytes: c.existed ? c.bytes : undefined })), new Set());
+  await putFileStates(
+    session,
+    copies.map((c) => ({ path: c.path, bytes: c.existed ? c.bytes : undefined })),
+    new Set(),
+  );
 }
 
 export interface BringUpResult {
@@ -158,7 +175,11 @@ export interface BringUpResult {
  * domain, unless the regeneration already reloaded it or every change is .htaccess-level.
  * Throws WebServerError('config_test_failed') when the test rejects the tree.
  */
-export async function bringUpBatch(session: SshSession, plans: readonly ChangePlan[], webServerOf: (domain: string) => WebServer): Promise<BringUpResult> {
+export async function bringUpBatch(
+  session: SshSession,
+  plans: readonly ChangePlan[],
+  webServerOf: (domain: string) => WebServer,
+): Promise<BringUpResult> {
   const result: BringUpResult = { configTests: 0, reloads: 0, regenerated: [], testOutput: '' };
   const regenerate = plans.filter((p) => p.regenerateNeeded).map((p) => p.domain);
   const instanceBefore = plans.some((p) => p.reloadNeeded || p.regenerateNeeded) ? await passengerInstance(session) : undefined;
@@ -167,8 +188,12 @@ export async function bringUpBatch(session: SshSession, plans: readonly ChangePl
   } else if (regenerate.length > 1) {
     const res = await session.exec(['plesk', 'sbin', 'httpdmng', '--reconfigure-all'], { allowFail: true, timeoutMs: 300_000 });
     if (res.code !== 0) {
-      throw new WebServerError('plesk_reconfigure', 'plesk could not regenerate the web-server config', res.stderr || res.stdout,
-        'read the message above; Plesk keeps its previous generated config when its own test fails');
+      throw new WebServerError(
+        'plesk_reconfigure',
+        'plesk could not regenerate the web-server config',
+        res.stderr || res.stdout,
+        'read the message above; Plesk keeps its previous generated config when its own test fails',
+      );
     }
   }
   result.regenerated = regenerate;
@@ -187,8 +212,12 @@ export async function bringUpBatch(session: SshSession, plans: readonly ChangePl
   result.configTests += 1;
   result.testOutput = test.output;
   if (!test.ok) {
-    throw new WebServerError('config_test_failed', "The web server's config test rejected the batch", test.output,
-      'the batch is being restored from its checkpoints; find the domain whose directive the test names');
+    throw new WebServerError(
+      'config_test_failed',
+      "The web server's config test rejected the batch",
+      test.output,
+      'the batch is being restored from its checkpoints; find the domain whose directive the test names',
+    );
   }
   if (regenerate.length === 0) {
     for (const ws of reloadTargets) {
@@ -211,14 +240,23 @@ async function passengerInstance(session: SshSession): Promise<string | undefine
  * (seconds on a server with hundreds of domains). Verifying before that would judge the old generation
  * or find no Passenger at all, so wait, bounded, for a new instance to answer.
  */
-async function waitForNewPassenger(session: SshSession, before: string | undefined, expectNewInstance: boolean, timeoutMs = 120_000): Promise<void> {
+async function waitForNewPassenger(
+  session: SshSession,
+  before: string | undefined,
+  expectNewInstance: boolean,
+  timeoutMs = 120_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const now = await passengerInstance(session);
     if (now !== undefined && (!expectNewInstance || now !== before)) return;
     if (Date.now() > deadline) {
-      throw new WebServerError('web_server_reload', `Passenger did not answer with a new instance within ${timeoutMs / 1000} s after the reload`, '',
-        'check the web server error log; the config test passed, so the reload itself is what is slow or failing');
+      throw new WebServerError(
+        'web_server_reload',
+        `Passenger did not answer with a new instance within ${timeoutMs / 1000} s after the reload`,
+        '',
+        'check the web server error log; the config test passed, so the reload itself is what is slow or failing',
+      );
     }
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -74,6 +74,8 @@ export function integerOption(args: ParsedArgs, name: string, bounds: { min: num
 export function requirePositionals(args: ParsedArgs, count: { min: number; max: number }, usage: string): void {
   const n = args.positionals.length;
   if (n < count.min || n > count.max) {
-    throw new UsageError(n < count.min ? `missing argument: usage: ${usage}` : `unexpected argument "${args.positionals[count.max]}": usage: ${usage}`);
+    throw new UsageError(
+      n < count.min ? `missing argument: usage: ${usage}` : `unexpected argument "${args.positionals[count.max]}": usage: ${usage}`,
+    );
   }
 }

@@ -21,7 +21,10 @@ export class ProgressView {
   private readonly states = new Map<string, string>();
   private lastBar = '';
 
-  constructor(private readonly stream: Writable & { isTTY?: boolean }, private readonly json: boolean) {}
+  constructor(
+    private readonly stream: Writable & { isTTY?: boolean },
+    private readonly json: boolean,
+  ) {}
 
   onEvent(e: JobEvent): void {
     if (e.step === 'domain' && e.domain) {
@@ -67,7 +70,8 @@ function exitFor(job: JobRecord): number {
   const counts = (job.summary as BulkSummary | null)?.counts ?? {};
   if ((counts['rollback-failed'] ?? 0) > 0 || (counts['conflict'] ?? 0) > 0) return ExitCode.serverError;
   const servers = (job.summary as BulkSummary | null)?.servers ?? [];
-  if (servers.some((s) => s.error && /unreachable|connect|ECONN|EHOSTUNREACH|Invalid argument|timed out/i.test(s.error))) return ExitCode.unreachable;
+  if (servers.some((s) => s.error && /unreachable|connect|ECONN|EHOSTUNREACH|Invalid argument|timed out/i.test(s.error)))
+    return ExitCode.unreachable;
   if (job.status === 'succeeded' || job.status === 'cancelled') return ExitCode.ok;
   return ExitCode.verificationFailed;
 }
@@ -91,13 +95,27 @@ async function followJob(ctx: CommandContext, work: (onCreated: (id: string) => 
   return exitFor(job);
 }
 
-function printJob(ctx: CommandContext, job: JobRecord, rows: Array<{ server: string; domain: string; state: string; message?: string | undefined; live?: string }>): void {
+function printJob(
+  ctx: CommandContext,
+  job: JobRecord,
+  rows: Array<{ server: string; domain: string; state: string; message?: string | undefined; live?: string }>,
+): void {
   const summary = job.summary as (BulkSummary & { dryRun?: boolean }) | null;
   if (ctx.out.json) {
-    ctx.out.data({ id: job.id, status: job.status, createdAt: job.createdAt, endedAt: job.endedAt ?? null, request: job.request, summary, domains: rows });
+    ctx.out.data({
+      id: job.id,
+      status: job.status,
+      createdAt: job.createdAt,
+      endedAt: job.endedAt ?? null,
+      request: job.request,
+      summary,
+      domains: rows,
+    });
     return;
   }
-  ctx.out.text(`Job ${job.id}: ${job.status}${summary?.dryRun ? ' (dry run: nothing written)' : ''}${summary?.wallMs !== undefined ? ` in ${(summary.wallMs / 1000).toFixed(1)} s` : ''}`);
+  ctx.out.text(
+    `Job ${job.id}: ${job.status}${summary?.dryRun ? ' (dry run: nothing written)' : ''}${summary?.wallMs !== undefined ? ` in ${(summary.wallMs / 1000).toFixed(1)} s` : ''}`,
+  );
   if (rows.length > 0) {
     ctx.out.table(
       [
@@ -126,17 +144,26 @@ function printJob(ctx: CommandContext, job: JobRecord, rows: Array<{ server: str
     );
   }
   if (summary?.counts) ctx.out.text(`Domains: ${describeCounts(summary.counts)}`);
-  if (job.status === 'interrupted') ctx.out.text(`Interrupted: resume with \`passenger-panel job resume ${job.id}\` or undo with \`passenger-panel job rollback ${job.id}\`.`);
+  if (job.status === 'interrupted')
+    ctx.out.text(
+      `Interrupted: resume with \`passenger-panel job resume ${job.id}\` or undo with \`passenger-panel job rollback ${job.id}\`.`,
+    );
 }
 
 export const bulkCommand: Command = {
   name: 'bulk',
   summary: 'apply a profile to many domains across servers: one config test and at most one reload per server',
-  usage: 'bulk --profile socketio-safe (--where at-risk|all | --domain D...) [--server S] [--dry-run] [--concurrency N] [--canary] [--max-fail K] [--watch-seconds S] [--no-verify]',
+  usage:
+    'bulk --profile socketio-safe (--where at-risk|all | --domain D...) [--server S] [--dry-run] [--concurrency N] [--canary] [--max-fail K] [--watch-seconds S] [--no-verify]',
   options: {
     profile: { type: 'string', valueName: 'NAME', description: 'the profile to apply (socketio-safe)' },
     where: { type: 'string', valueName: 'FILTER', description: 'at-risk (every domain the diagnosis calls at risk) or all' },
-    domain: { type: 'string', multiple: true, valueName: 'D', description: 'an explicit domain (repeatable; SERVER:DOMAIN to pick the server)' },
+    domain: {
+      type: 'string',
+      multiple: true,
+      valueName: 'D',
+      description: 'an explicit domain (repeatable; SERVER:DOMAIN to pick the server)',
+    },
     server: { type: 'string', multiple: true, valueName: 'NAME', description: 'only this server (repeatable; default every server)' },
     'dry-run': { type: 'boolean', description: 'plan only: show what would change, write nothing' },
     concurrency: { type: 'string', valueName: 'N', description: 'verifications at once per server (default 6)' },
@@ -152,7 +179,8 @@ export const bulkCommand: Command = {
     const where = stringOption(ctx.args, 'where');
     const domains = stringListOption(ctx.args, 'domain');
     if ((where === undefined) === (domains.length === 0)) throw new UsageError('give either --where at-risk|all or one or more --domain');
-    if (where !== undefined && where !== 'at-risk' && where !== 'all') throw new UsageError(`--where must be at-risk or all, got "${where}"`);
+    if (where !== undefined && where !== 'at-risk' && where !== 'all')
+      throw new UsageError(`--where must be at-risk or all, got "${where}"`);
     const servers = stringListOption(ctx.args, 'server');
     const verifyConcurrency = integerOption(ctx.args, 'concurrency', { min: 1, max: 64 });
     const serverConcurrency = integerOption(ctx.args, 'server-concurrency', { min: 1, max: 64 });
@@ -186,7 +214,16 @@ export const jobsCommand: Command = {
     const limit = integerOption(ctx.args, 'limit', { min: 1, max: 1000 }) ?? 20;
     const jobs = store.jobs.list({ limit }).filter((j) => j.kind === 'bulk');
     if (ctx.out.json) {
-      ctx.out.data(jobs.map((j) => ({ id: j.id, status: j.status, actor: j.actor, createdAt: j.createdAt, endedAt: j.endedAt ?? null, counts: (j.summary as BulkSummary | null)?.counts ?? null })));
+      ctx.out.data(
+        jobs.map((j) => ({
+          id: j.id,
+          status: j.status,
+          actor: j.actor,
+          createdAt: j.createdAt,
+          endedAt: j.endedAt ?? null,
+          counts: (j.summary as BulkSummary | null)?.counts ?? null,
+        })),
+      );
       return ExitCode.ok;
     }
     if (jobs.length === 0) {
@@ -199,7 +236,11 @@ export const jobsCommand: Command = {
         { header: 'STATUS', value: (j) => j.status },
         { header: 'STARTED', value: (j) => j.createdAt.replace('T', ' ').slice(0, 19) },
         { header: 'BY', value: (j) => j.actor },
-        { header: 'DOMAINS', value: (j) => describeCounts((j.summary as BulkSummary | null)?.counts ?? Object.fromEntries(countStates(store.jobs.domainStates(j.id)))) },
+        {
+          header: 'DOMAINS',
+          value: (j) =>
+            describeCounts((j.summary as BulkSummary | null)?.counts ?? Object.fromEntries(countStates(store.jobs.domainStates(j.id)))),
+        },
       ],
       jobs,
     );
@@ -222,7 +263,8 @@ export const jobCommand: Command = {
     const [first, second] = ctx.args.positionals as [string, string | undefined];
     const { bulk, store } = await ctx.services();
     if (second !== undefined) {
-      if (first !== 'resume' && first !== 'rollback') throw new UsageError(`unknown job action "${first.slice(0, 40)}": use resume or rollback`);
+      if (first !== 'resume' && first !== 'rollback')
+        throw new UsageError(`unknown job action "${first.slice(0, 40)}": use resume or rollback`);
       return followJob(ctx, async (onCreated) => {
         onCreated(second);
         return first === 'resume' ? bulk.resume(second, actorName()) : bulk.rollback(second, actorName());

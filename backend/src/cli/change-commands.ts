@@ -14,7 +14,9 @@ import { booleanOption, requirePositionals, stringOption } from './args.js';
 import type { Command, CommandContext } from './command.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 
-const SERVER = { server: { type: 'string' as const, valueName: 'NAME', description: 'the server hosting the domain (default: the one that has it)' } };
+const SERVER = {
+  server: { type: 'string' as const, valueName: 'NAME', description: 'the server hosting the domain (default: the one that has it)' },
+};
 const CHANGE_OPTIONS = {
   ...SERVER,
   'dry-run': { type: 'boolean' as const, description: 'show the plan (diff per file, reload and its cost) and write nothing' },
@@ -44,7 +46,9 @@ function domainArg(ctx: CommandContext, usage: string, max = 1): string {
 export function renderPlan(plan: ChangePlan): string {
   const lines = [`Plan for ${plan.domain} on ${plan.server}: ${plan.summary}`];
   for (const s of plan.settings) {
-    lines.push(`  ${s.key} = ${s.value === null ? '(our line removed)' : String(s.value)}${s.files.length ? `  -> ${s.files.join(', ')}` : ''}`);
+    lines.push(
+      `  ${s.key} = ${s.value === null ? '(our line removed)' : String(s.value)}${s.files.length ? `  -> ${s.files.join(', ')}` : ''}`,
+    );
     if (s.reason) lines.push(`      ${s.reason}`);
   }
   if (plan.reloadImpact) {
@@ -56,7 +60,13 @@ export function renderPlan(plan: ChangePlan): string {
   }
   for (const f of plan.findings) lines.push(`  [${f.severity}] ${f.title}: ${f.fix}`);
   if (plan.testFault) lines.push(`  TEST-ONLY FAULT SEAM ACTIVE: ${plan.testFault} (PASSENGER_PANEL_TEST_FAULT)`);
-  for (const f of plan.files) lines.push(...f.diff.trimEnd().split('\n').map((l) => `  ${l}`));
+  for (const f of plan.files)
+    lines.push(
+      ...f.diff
+        .trimEnd()
+        .split('\n')
+        .map((l) => `  ${l}`),
+    );
   return `${lines.join('\n')}\n`;
 }
 
@@ -71,7 +81,9 @@ function resultJson(r: ChangeResult): unknown {
     plan: r.plan ? planForJournal(r.plan) : null,
     reloads: r.outcome?.reloads ?? 0,
     verification: verification(r.verification),
-    rollback: r.rollback ? { changeId: r.rollback.changeId, status: r.rollback.outcome.status, verification: verification(r.rollback.verification) } : null,
+    rollback: r.rollback
+      ? { changeId: r.rollback.changeId, status: r.rollback.outcome.status, verification: verification(r.rollback.verification) }
+      : null,
   };
 }
 
@@ -87,7 +99,8 @@ function report(ctx: CommandContext, r: ChangeResult): number {
 /** KEY=VALUE -> a requested setting; `KEY=` (empty) removes our line for KEY. */
 export function parseAssignment(text: string): RequestedSetting {
   const eq = text.indexOf('=');
-  if (eq <= 0) throw new UsageError(`"${text.slice(0, 60)}" is not KEY=VALUE`, 'e.g. passenger_min_instances=1, or KEY= to remove our line');
+  if (eq <= 0)
+    throw new UsageError(`"${text.slice(0, 60)}" is not KEY=VALUE`, 'e.g. passenger_min_instances=1, or KEY= to remove our line');
   const value = text.slice(eq + 1);
   return { key: text.slice(0, eq), value: value === '' ? null : value };
 }
@@ -109,7 +122,8 @@ export const applyCommand: Command = {
   async run(ctx) {
     const domain = domainArg(ctx, this.usage);
     const profile = stringOption(ctx.args, 'profile');
-    if (profile !== SOCKETIO_SAFE) throw new UsageError(`apply needs --profile ${SOCKETIO_SAFE}${profile ? ` (unknown profile "${profile.slice(0, 40)}")` : ''}`);
+    if (profile !== SOCKETIO_SAFE)
+      throw new UsageError(`apply needs --profile ${SOCKETIO_SAFE}${profile ? ` (unknown profile "${profile.slice(0, 40)}")` : ''}`);
     const server = await serverFor(ctx, domain);
     const { changes } = await ctx.services();
     return report(ctx, await changes.apply(server, domain, { kind: 'profile', profile }, changeOptions(ctx)));
@@ -154,8 +168,12 @@ export const verifyCommand: Command = {
     const domain = domainArg(ctx, this.usage);
     const server = await serverFor(ctx, domain);
     const { changes } = await ctx.services();
-    const { report: r, changeId } = await changes.verify(server, domain, { actor: changeOptions(ctx).actor, events: (e) => ctx.out.event(e) });
-    if (ctx.out.json) ctx.out.data({ changeId, verdict: r.verdict, ok: r.ok, scheme: r.scheme, cookieMode: r.cookieMode, checks: r.checks });
+    const { report: r, changeId } = await changes.verify(server, domain, {
+      actor: changeOptions(ctx).actor,
+      events: (e) => ctx.out.event(e),
+    });
+    if (ctx.out.json)
+      ctx.out.data({ changeId, verdict: r.verdict, ok: r.ok, scheme: r.scheme, cookieMode: r.cookieMode, checks: r.checks });
     else for (const c of r.checks) ctx.out.text(`${c.ok ? 'ok    ' : 'FAILED'} ${c.check.padEnd(9)} ${c.summary}`);
     if (!ctx.out.json) ctx.out.text(r.ok ? 'VERIFIED' : 'FAILED');
     return r.ok ? ExitCode.ok : ExitCode.verificationFailed;

@@ -109,7 +109,9 @@ export function renderDomain(server: DiagnosedServer, domain: DomainInventory, w
   out.push(`  startup file  ${domain.startupFile || '-'}${domain.nodeVersion ? `   Node.js ${domain.nodeVersion}` : ''}`);
   out.push(`  document root ${domain.documentRoot}`);
   out.push(`  served over   ${domain.https ? 'https (and http)' : 'plain http only'}`);
-  out.push(`  Passenger in  ${domain.mode === 'apache' ? 'Apache' : 'nginx'}${domain.mode === 'apache' ? `; .htaccess overrides ${domain.htaccessOverrides ? 'allowed' : 'not allowed'}` : ''}`);
+  out.push(
+    `  Passenger in  ${domain.mode === 'apache' ? 'Apache' : 'nginx'}${domain.mode === 'apache' ? `; .htaccess overrides ${domain.htaccessOverrides ? 'allowed' : 'not allowed'}` : ''}`,
+  );
   out.push(`  Socket.IO     ${domain.socketIoPath}`);
   out.push('');
   out.push(`Settings (effective value, where it comes from${domain.https ? '; the https virtual host, http below when it differs' : ''}):`);
@@ -117,7 +119,8 @@ export function renderDomain(server: DiagnosedServer, domain: DomainInventory, w
     const head = `  ${label.padEnd(NAME_W)} ${valueText(s.value)}`;
     const source = describeSource(s, domain);
     // Source on the same line when it fits, else on its own line, so nothing is cut.
-    if (head.length + 3 + source.length <= width) return [`${head}${' '.repeat(Math.max(2, NAME_W + VALUE_W + 4 - head.length))}${source}`.slice(0, width)];
+    if (head.length + 3 + source.length <= width)
+      return [`${head}${' '.repeat(Math.max(2, NAME_W + VALUE_W + 4 - head.length))}${source}`.slice(0, width)];
     return [head.length > width ? `${head.slice(0, width - 1)}…` : head, `      from ${source}`];
   };
   for (const spec of CATALOG) {
@@ -129,7 +132,11 @@ export function renderDomain(server: DiagnosedServer, domain: DomainInventory, w
     out.push(...settingLine(directiveName(spec, domain.mode), s));
     const http = domain.effectiveHttp[spec.key];
     const generated = (x: ResolvedSetting) => /\/last_(httpd|nginx)\.conf$/.test(x.file ?? '');
-    if (domain.https && http && (http.value !== s.value || http.source !== s.source || (http.file !== s.file && !(generated(http) && generated(s))))) {
+    if (
+      domain.https &&
+      http &&
+      (http.value !== s.value || http.source !== s.source || (http.file !== s.file && !(generated(http) && generated(s))))
+    ) {
       out.push(...settingLine('  (http virtual host)', http));
     }
   }
@@ -212,7 +219,14 @@ export function inventoryJson(servers: readonly DiagnosedServer[]): Record<strin
         webServer: inv.webServer,
         read: inv.read,
         summary: { text: s.summary, ...counts },
-        global: inv.global.map((g) => ({ key: g.key, name: g.name, value: g.value, source: g.source, file: g.file ?? null, line: g.line ?? null })),
+        global: inv.global.map((g) => ({
+          key: g.key,
+          name: g.name,
+          value: g.value,
+          source: g.source,
+          file: g.file ?? null,
+          line: g.line ?? null,
+        })),
         domains,
         processesUnmatched: inv.processesUnmatched.length,
       };

@@ -11,11 +11,16 @@ import { type DiagnosedServer, diagnosedServer, domainJson, inventoryJson, rende
 
 const SERVER_OPTION = { server: { type: 'string' as const, valueName: 'NAME', description: 'only this server (default: every server)' } };
 
-async function readServers(ctx: CommandContext, only: string | undefined): Promise<{ ok: DiagnosedServer[]; failed: { server: string; error: unknown }[] }> {
+async function readServers(
+  ctx: CommandContext,
+  only: string | undefined,
+): Promise<{ ok: DiagnosedServer[]; failed: { server: string; error: unknown }[] }> {
   const { servers, inventory } = await ctx.services();
   const list: ServerEntry[] = only ? [servers.get(only)] : servers.list();
   if (list.length === 0) {
-    throw new ValidationError('no servers configured', { hint: 'add one with `passenger-panel servers add`, or set up the demo host: bash test/host/setup.sh' });
+    throw new ValidationError('no servers configured', {
+      hint: 'add one with `passenger-panel servers add`, or set up the demo host: bash test/host/setup.sh',
+    });
   }
   const results = await Promise.allSettled(list.map((s) => inventory.refresh(s)));
   const ok: DiagnosedServer[] = [];
@@ -48,7 +53,7 @@ export const inventoryCommand: Command = {
 
 export const showCommand: Command = {
   name: 'show',
-  summary: "one domain: effective Passenger settings and where each comes from, processes, findings with fixes",
+  summary: 'one domain: effective Passenger settings and where each comes from, processes, findings with fixes',
   usage: 'show <domain> [--server NAME] [--json]',
   options: SERVER_OPTION,
   async run(ctx) {

@@ -45,7 +45,15 @@ export function generalHelp(): string {
 }
 
 export function commandHelp(command: Command): string {
-  return [`Usage: passenger-panel ${command.usage}`, '', command.summary, '', 'Options:', ...optionLines({ ...(command.options ?? {}), ...GLOBAL_OPTIONS }), ''].join('\n');
+  return [
+    `Usage: passenger-panel ${command.usage}`,
+    '',
+    command.summary,
+    '',
+    'Options:',
+    ...optionLines({ ...(command.options ?? {}), ...GLOBAL_OPTIONS }),
+    '',
+  ].join('\n');
 }
 
 function describeError(err: unknown): { code: string; message: string; hint?: string; field?: string } {
@@ -83,7 +91,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   try {
     const command = findCommand(name);
     if (!command) {
-      throw new UsageError(`unknown command "${name}"`, `commands: ${commands.map((c) => c.name).join(', ')}; see \`passenger-panel help\``);
+      throw new UsageError(
+        `unknown command "${name}"`,
+        `commands: ${commands.map((c) => c.name).join(', ')}; see \`passenger-panel help\``,
+      );
     }
     const args = parseCommandArgs(rest, command.options ?? {});
     out = new Output({ json: args.values.json === true, stdout, stderr });
@@ -111,7 +122,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const described = describeError(err);
     if (out.json) out.data({ error: described });
     stderr.write(`error: ${described.message}\n${described.hint ? `hint: ${described.hint}\n` : ''}`);
-    if (!(err instanceof PanelError) && err instanceof Error && err.stack && process.env.PASSENGER_PANEL_DEBUG) stderr.write(`${err.stack}\n`);
+    if (!(err instanceof PanelError) && err instanceof Error && err.stack && process.env.PASSENGER_PANEL_DEBUG)
+      stderr.write(`${err.stack}\n`);
     return exitCodeFor(err);
   } finally {
     if (services && !keepOpen) await services.close();

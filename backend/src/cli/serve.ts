@@ -9,15 +9,32 @@ import type { Command } from './command.js';
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'start the web panel on 127.0.0.1 and print how to log in',
-  usage: 'serve [--mode standalone|plesk] [--host 127.0.0.1] [--port 8737] [--base-path /prefix] [--token-secret-file FILE] [--password-hash-file FILE]',
+  usage:
+    'serve [--mode standalone|plesk] [--host 127.0.0.1] [--port 8737] [--base-path /prefix] [--token-secret-file FILE] [--password-hash-file FILE]',
   keepsRunning: true,
   options: {
-    mode: { type: 'string', valueName: 'MODE', description: 'standalone (own admin login, default) or plesk (accepts only tokens minted by the extension)' },
+    mode: {
+      type: 'string',
+      valueName: 'MODE',
+      description: 'standalone (own admin login, default) or plesk (accepts only tokens minted by the extension)',
+    },
     host: { type: 'string', valueName: 'HOST', description: 'address to listen on (default 127.0.0.1)' },
     port: { type: 'string', valueName: 'N', description: 'port (default 8737; 0 picks a free one)' },
-    'base-path': { type: 'string', valueName: 'PATH', description: 'URL prefix a reverse proxy strips, e.g. /modules/passenger-panel/panel' },
-    'token-secret-file': { type: 'string', valueName: 'FILE', description: 'plesk mode: HMAC secret created by the extension at install (mode 0600)' },
-    'password-hash-file': { type: 'string', valueName: 'FILE', description: 'standalone mode: scrypt hash from `hash-password`, enables password login' },
+    'base-path': {
+      type: 'string',
+      valueName: 'PATH',
+      description: 'URL prefix a reverse proxy strips, e.g. /modules/passenger-panel/panel',
+    },
+    'token-secret-file': {
+      type: 'string',
+      valueName: 'FILE',
+      description: 'plesk mode: HMAC secret created by the extension at install (mode 0600)',
+    },
+    'password-hash-file': {
+      type: 'string',
+      valueName: 'FILE',
+      description: 'standalone mode: scrypt hash from `hash-password`, enables password login',
+    },
     demo: { type: 'boolean', description: 'include the demo test host (npm run demo)' },
   },
 
@@ -41,11 +58,26 @@ export const serveCommand: Command = {
       events: opened.events,
       onError: (message, err) => opened.logger.error({ err }, message),
     });
-    const panel = await runServe(options, { inventory: inventoryPort({ servers: opened.servers, inventory: opened.inventory }), domains, jobs, bulk: bulkPort({ runner: opened.bulk, inventory: opened.inventory, onError: (message, err) => opened.logger.error({ err }, message) }) }, (line) => out.text(line));
+    const panel = await runServe(
+      options,
+      {
+        inventory: inventoryPort({ servers: opened.servers, inventory: opened.inventory }),
+        domains,
+        jobs,
+        bulk: bulkPort({
+          runner: opened.bulk,
+          inventory: opened.inventory,
+          onError: (message, err) => opened.logger.error({ err }, message),
+        }),
+      },
+      (line) => out.text(line),
+    );
     if (booleanOption(args, 'demo') && panel.loginUrl) {
       const demoDomains = opened.servers.find('demo') ? 'healthy, multi, idle, custompath and plainhttp .demo.test' : null;
       if (demoDomains) out.text(`Demo host: ${demoDomains}, real Socket.IO apps under Apache + Passenger on this machine.`);
-      out.text('Next: open the link, click multi.demo.test, press "Make Socket.IO safe", confirm, and watch it verify. Ctrl+C stops the panel.');
+      out.text(
+        'Next: open the link, click multi.demo.test, press "Make Socket.IO safe", confirm, and watch it verify. Ctrl+C stops the panel.',
+      );
     }
     const stop = (): void => {
       void panel

@@ -90,7 +90,10 @@ export const serversCommand: Command = {
         hostKeyFingerprint: stringOption(args, 'fingerprint'),
       });
       if (out.json) out.data({ server: added });
-      else out.text(`added server ${added.name} (${added.username}@${added.host}:${added.port}); check it with \`passenger-panel servers --check\``);
+      else
+        out.text(
+          `added server ${added.name} (${added.username}@${added.host}:${added.port}); check it with \`passenger-panel servers --check\``,
+        );
       return ExitCode.ok;
     }
     if (action === 'remove') {
@@ -110,7 +113,8 @@ export const serversCommand: Command = {
       // Each check is bounded by the connect and command timeouts; a few servers are checked at a time.
       const queue = [...list];
       const worker = async () => {
-        for (let s = queue.shift(); s; s = queue.shift()) checks.set(s.name, await checkServer(pool, s, Math.min(config.ssh.commandTimeoutMs, 15_000)));
+        for (let s = queue.shift(); s; s = queue.shift())
+          checks.set(s.name, await checkServer(pool, s, Math.min(config.ssh.commandTimeoutMs, 15_000)));
       };
       await Promise.all(Array.from({ length: Math.min(CHECK_CONCURRENCY, list.length) }, worker));
     }
@@ -127,14 +131,16 @@ export const serversCommand: Command = {
           { header: 'HOST KEY PIN', value: (s) => pinText(s), minWidth: 12 },
           { header: 'SOURCE', value: (s) => s.source },
           ...(check
-            ? [{
-                header: 'CHECK',
-                value: (s: ServerEntry) => {
-                  const c = checks.get(s.name) as ServerCheck;
-                  return c.ok ? `ok ${c.ms} ms` : `${c.error?.code}: ${c.error?.message}`;
+            ? [
+                {
+                  header: 'CHECK',
+                  value: (s: ServerEntry) => {
+                    const c = checks.get(s.name) as ServerCheck;
+                    return c.ok ? `ok ${c.ms} ms` : `${c.error?.code}: ${c.error?.message}`;
+                  },
+                  minWidth: 20,
                 },
-                minWidth: 20,
-              }]
+              ]
             : []),
         ],
         list,
@@ -147,4 +153,3 @@ export const serversCommand: Command = {
     return ExitCode.unreachable;
   },
 };
-

@@ -50,7 +50,10 @@ function fileProblems(server: ServerConfig, field: string): { field: string; mes
       accessSync(path, constants.R_OK);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      problems.push({ field: `${field}.${key}`, message: code === 'ENOENT' ? `file ${path} does not exist` : `cannot read ${path} (${code})` });
+      problems.push({
+        field: `${field}.${key}`,
+        message: code === 'ENOENT' ? `file ${path} does not exist` : `cannot read ${path} (${code})`,
+      });
     }
   };
   check('privateKeyPath');
@@ -65,7 +68,10 @@ function fileProblems(server: ServerConfig, field: string): { field: string; mes
 export function parseServer(input: unknown, source: string, baseDir: string, fieldPrefix = 'server'): ServerConfig {
   const result = serverSchema.safeParse(input);
   if (!result.success) {
-    throw new ConfigError(source, describeIssues(result.error).map((p) => ({ ...p, field: `${fieldPrefix}.${p.field}` })));
+    throw new ConfigError(
+      source,
+      describeIssues(result.error).map((p) => ({ ...p, field: `${fieldPrefix}.${p.field}` })),
+    );
   }
   const server = resolvePaths(result.data, baseDir);
   const problems = fileProblems(server, fieldPrefix);
@@ -79,8 +85,11 @@ function parseJsonFile(path: string): unknown {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(`config file ${path}`, [{ field: '(file)', message: code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})` }],
-      'check PASSENGER_PANEL_CONFIG');
+    throw new ConfigError(
+      `config file ${path}`,
+      [{ field: '(file)', message: code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})` }],
+      'check PASSENGER_PANEL_CONFIG',
+    );
   }
   try {
     return JSON.parse(text) as unknown;

@@ -17,10 +17,17 @@ export function readDemoServer(connectionPath: string): ServerConfig | undefined
   try {
     raw = JSON.parse(readFileSync(connectionPath, 'utf8'));
   } catch (err) {
-    throw new ConfigError(`demo host connection file ${connectionPath}`, [{ field: '(file)', message: `is not valid JSON: ${(err as Error).message}` }],
-      'run `bash test/host/setup.sh` again');
+    throw new ConfigError(
+      `demo host connection file ${connectionPath}`,
+      [{ field: '(file)', message: `is not valid JSON: ${(err as Error).message}` }],
+      'run `bash test/host/setup.sh` again',
+    );
   }
-  const server = parseServer({ name: DEMO_SERVER_NAME, ...(raw as object) }, `demo host connection file ${connectionPath}`, dirname(connectionPath));
+  const server = parseServer(
+    { name: DEMO_SERVER_NAME, ...(raw as object) },
+    `demo host connection file ${connectionPath}`,
+    dirname(connectionPath),
+  );
   return server;
 }
 
@@ -101,7 +108,10 @@ export class ServerRegistry {
   add(input: unknown): ServerEntry {
     const server = parseServer(input, 'server definition', process.cwd());
     if (this.configNames.has(server.name)) {
-      throw new ValidationError(`server "${server.name}" is defined in the config file`, { field: 'name', hint: 'change it there, or pick another name' });
+      throw new ValidationError(`server "${server.name}" is defined in the config file`, {
+        field: 'name',
+        hint: 'change it there, or pick another name',
+      });
     }
     this.repo.upsert(server, 'store');
     return this.get(server.name);
@@ -117,4 +127,5 @@ export class ServerRegistry {
   }
 }
 
-const noServersHint = 'add servers to the config file named by PASSENGER_PANEL_CONFIG (see backend/src/config/README.md), or set up the demo host with `bash test/host/setup.sh`';
+const noServersHint =
+  'add servers to the config file named by PASSENGER_PANEL_CONFIG (see backend/src/config/README.md), or set up the demo host with `bash test/host/setup.sh`';

@@ -10,9 +10,16 @@ const SOCKET_IO_PATH = /^\/[A-Za-z0-9._~!$&()*+,;=:@%/-]*$/;
 export const serverSchema = z
   .object({
     name: z.string().regex(SERVER_NAME, 'use letters, digits, ".", "_" or "-" (at most 63), starting with a letter or digit'),
-    host: z.string().min(1, 'must not be empty').regex(/^[^\s/]+$/, 'a host name or IP address, without spaces or slashes'),
+    host: z
+      .string()
+      .min(1, 'must not be empty')
+      .regex(/^[^\s/]+$/, 'a host name or IP address, without spaces or slashes'),
     port: z.number().int('must be a whole number').min(1).max(65535).default(22),
-    username: z.string().min(1, 'must not be empty').regex(/^[A-Za-z0-9._-]+$/, 'a plain login name').default('root'),
+    username: z
+      .string()
+      .min(1, 'must not be empty')
+      .regex(/^[A-Za-z0-9._-]+$/, 'a plain login name')
+      .default('root'),
     privateKeyPath: z.string().min(1, 'must not be empty'),
     knownHostsPath: z.string().min(1, 'must not be empty').optional(),
     hostKeyFingerprint: z.string().regex(FINGERPRINT, 'expected SHA256:<43 base64 characters> as printed by ssh-keygen -l').optional(),
@@ -53,7 +60,11 @@ export const configFileSchema = z
     config.servers.forEach((server, index) => {
       const first = seen.get(server.name);
       if (first !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['servers', index, 'name'], message: `duplicate server name "${server.name}" (also servers[${first}])` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['servers', index, 'name'],
+          message: `duplicate server name "${server.name}" (also servers[${first}])`,
+        });
       } else {
         seen.set(server.name, index);
       }
@@ -66,7 +77,10 @@ export type SshSettings = z.output<typeof sshSettingsSchema>;
 
 /** `servers[1].port` from zod's path array. */
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '');
+  return path.reduce<string>(
+    (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)),
+    '',
+  );
 }
 
 /** One line per problem, each naming the field: `servers[0].port: Too big: expected number to be <=65535`. */

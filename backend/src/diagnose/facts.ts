@@ -3,7 +3,14 @@
  * richer shape that satisfies these interfaces structurally, so it can be passed as it is; tests
  * and other callers can build them by hand.
  */
-import { type DirectiveSpec, type DirectiveValue, type WebServer, defaultValue, directiveName, lookupDirective } from '../passenger/catalog.js';
+import {
+  type DirectiveSpec,
+  type DirectiveValue,
+  type WebServer,
+  defaultValue,
+  directiveName,
+  lookupDirective,
+} from '../passenger/catalog.js';
 
 export type FactSource = 'default' | 'server' | 'domain' | 'htaccess';
 

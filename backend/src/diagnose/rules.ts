@@ -39,7 +39,11 @@ const hasApp = (f: DomainFacts): boolean => f.appRoot !== '' && f.passengerEnabl
 
 /** The sides a visitor can reach: the main one, plus plain http when a site serves both. */
 function sides(f: DomainFacts): { side: 'main' | 'http'; label: string }[] {
-  if (f.https && !f.httpOnly && f.effectiveHttp) return [{ side: 'main', label: 'https' }, { side: 'http', label: 'plain http' }];
+  if (f.https && !f.httpOnly && f.effectiveHttp)
+    return [
+      { side: 'main', label: 'https' },
+      { side: 'http', label: 'plain http' },
+    ];
   return [{ side: 'main', label: f.httpOnly ? 'plain http' : 'https' }];
 }
 
@@ -58,7 +62,9 @@ function mayRunSeveral(input: RuleInput, side: 'main' | 'http'): boolean {
 const severalProcessesWithoutSticky: DomainRule = (input) => {
   const { facts } = input;
   if (!hasApp(facts)) return [];
-  const bad = sides(facts).filter(({ side }) => mayRunSeveral(input, side) && booleanOf(resolve(input, 'passenger_sticky_sessions', side)) !== true);
+  const bad = sides(facts).filter(
+    ({ side }) => mayRunSeveral(input, side) && booleanOf(resolve(input, 'passenger_sticky_sessions', side)) !== true,
+  );
   if (bad.length === 0) return [];
   const side = bad[0]!.side;
   return [
@@ -166,7 +172,8 @@ const websocketUnderApache: DomainRule = ({ facts }) => {
       id: 'websocket-unavailable-apache',
       severity: 'info',
       title: 'WebSocket is unavailable through Passenger under Apache',
-      evidence: 'Passenger runs inside Apache for this domain; its Apache integration does not pass WebSocket upgrades (phusion/passenger#1202), so Socket.IO stays on HTTP long-polling.',
+      evidence:
+        'Passenger runs inside Apache for this domain; its Apache integration does not pass WebSocket upgrades (phusion/passenger#1202), so Socket.IO stays on HTTP long-polling.',
       fix: 'Nothing to change for long-polling to work; it makes sticky sessions and stable processes decisive.',
     },
   ];

@@ -2,10 +2,7 @@
 import type { ChangePlan } from '../apply/plan.js';
 import type { WebServer } from '../passenger/catalog.js';
 
-export type BulkSelection =
-  | { kind: 'list'; domains: string[] }
-  | { kind: 'filter'; filter: 'at-risk' }
-  | { kind: 'all' };
+export type BulkSelection = { kind: 'list'; domains: string[] } | { kind: 'filter'; filter: 'at-risk' } | { kind: 'all' };
 
 export interface BulkRequest {
   profile: 'socketio-safe';
@@ -46,7 +43,14 @@ export type DomainState =
   | 'conflict';
 
 export const TERMINAL_STATES: ReadonlySet<string> = new Set([
-  'verified', 'applied', 'nothing-to-do', 'refused', 'rolled-back', 'rollback-failed', 'cancelled', 'conflict',
+  'verified',
+  'applied',
+  'nothing-to-do',
+  'refused',
+  'rolled-back',
+  'rollback-failed',
+  'cancelled',
+  'conflict',
 ]);
 
 /** One domain in the stored plan: enough to write, verify and undo it without a new inventory. */

@@ -13,7 +13,16 @@ import { type StepEvent, stepEvent } from '../events.js';
 import type { DomainLocks } from '../apply/domain-lock.js';
 import type { CheckpointFileCopy } from '../apply/executor.js';
 import { ABSENT, decodeExact } from '../apply/remote-files.js';
-import { bringUpBatch, checkpointBatch, classifyAgainstPlan, planBatch, readPlanHashes, restoreBatch, writeBatch, type BringUpResult } from '../apply/server-batch.js';
+import {
+  bringUpBatch,
+  checkpointBatch,
+  classifyAgainstPlan,
+  planBatch,
+  readPlanHashes,
+  restoreBatch,
+  writeBatch,
+  type BringUpResult,
+} from '../apply/server-batch.js';
 import { diagnoseServer } from '../diagnose/diagnose.js';
 import { readServerInventory } from '../plesk/inventory-service.js';
 import type { ServerInventory } from '../plesk/inventory.js';
@@ -28,8 +37,16 @@ import { mapLimit } from './concurrency.js';
 import { pidAlive } from './stale-locks.js';
 import type { JobEventBus } from './event-bus.js';
 import {
-  type BulkDomainPlan, type BulkPlan, type BulkRequest, type BulkServerPlan, type BulkSummary, type DomainState,
-  type RunnerMark, type ServerCounters, type StoredBulkRequest, TERMINAL_STATES,
+  type BulkDomainPlan,
+  type BulkPlan,
+  type BulkRequest,
+  type BulkServerPlan,
+  type BulkSummary,
+  type DomainState,
+  type RunnerMark,
+  type ServerCounters,
+  type StoredBulkRequest,
+  TERMINAL_STATES,
 } from './bulk-model.js';
 
 export interface BulkDeps {
@@ -80,7 +97,14 @@ export class BulkRunner {
     for (const job of [...this.deps.jobs.list({ status: 'running' }), ...this.deps.jobs.list({ status: 'queued' })]) {
       if (job.kind === 'bulk' && runnerIsGone(job)) {
         out.push(this.deps.jobs.update(job.id, { status: 'interrupted' }));
-        this.emit(job.id, stepEvent('job', 'info', `Job ${job.id} was running in a process that is gone (pid ${(job.request as StoredBulkRequest).runner?.pid}): interrupted. Resume or roll it back.`));
+        this.emit(
+          job.id,
+          stepEvent(
+            'job',
+            'info',
+            `Job ${job.id} was running in a process that is gone (pid ${(job.request as StoredBulkRequest).runner?.pid}): interrupted. Resume or roll it back.`,
+          ),
+        );
       }
     }
     return out;
@@ -93,7 +117,10 @@ export class BulkRunner {
     const job = this.deps.jobs.create({ kind: 'bulk', actor, request: stored, status: 'running' });
     onCreated?.(job.id);
     const started = Date.now();
-    this.emit(job.id, stepEvent('job', 'start', `Bulk ${request.profile} (${describeSelection(request)})${request.dryRun ? ', dry run' : ''}`));
+    this.emit(
+      job.id,
+      stepEvent('job', 'start', `Bulk ${request.profile} (${describeSelection(request)})${request.dryRun ? ', dry run' : ''}`),
+    );
     const plan = await this.plan(job.id, request);
     this.deps.jobs.update(job.id, { plan });
     for (const s of plan.servers) {
@@ -102,8 +129,19 @@ export class BulkRunner {
     }
     if (request.dryRun) {
       const summary = this.summarise(job.id, [], started);
-      this.emit(job.id, stepEvent('job', 'ok', `Dry run: ${plan.servers.reduce((n, s) => n + s.domains.length, 0)} domain(s) would change; nothing written`));
-      return this.deps.jobs.update(job.id, { status: 'succeeded', summary: { ...summary, dryRun: true }, endedAt: new Date().toISOString() });
+      this.emit(
+        job.id,
+        stepEvent(
+          'job',
+          'ok',
+          `Dry run: ${plan.servers.reduce((n, s) => n + s.domains.length, 0)} domain(s) would change; nothing written`,
+        ),
+      );
+      return this.deps.jobs.update(job.id, {
+        status: 'succeeded',
+        summary: { ...summary, dryRun: true },
+        endedAt: new Date().toISOString(),
+      });
     }
     return this.execute(job.id, plan, request, actor, 'run', started);
   }
@@ -121,9 +159,13 @@ export class BulkRunner {
   /** Rolls every changed domain of an interrupted or finished job back to its checkpoint, batched per server. */
   async rollback(jobId: string, actor: string): Promise<JobRecord> {
     const job = this.deps.jobs.get(jobId);
-    if (!job || job.kind !== 'bulk') throw new ValidationError(`No bulk job ${jobId.slice(0, 60)}.`, { hint: 'list jobs with `passenger-panel jobs`' });
+    if (!job || job.kind !== 'bulk')
+      throw new ValidationError(`No bulk job ${jobId.slice(0, 60)}.`, { hint: 'list jobs with `passenger-panel jobs`' });
     if (job.status === 'running' && !runnerIsGone(job)) {
-      throw new JobNotResumableError(`Job ${jobId} is still running (pid ${(job.request as StoredBulkRequest).runner?.pid}).`, 'wait for it to finish, or stop that process first');
+      throw new JobNotResumableError(
+        `Job ${jobId} is still running (pid ${(job.request as StoredBulkRequest).runner?.pid}).`,
+        'wait for it to finish, or stop that process first',
+      );
     }
     const request = job.request as StoredBulkRequest;
     this.deps.jobs.update(jobId, { status: 'running', summary: { runner: this.mark() } });
@@ -134,17 +176,28 @@ export class BulkRunner {
     const counters = await mapLimit(plan.servers, request.serverConcurrency ?? DEFAULTS.serverConcurrency, async (sp) => {
       const c = newCounters(sp.server);
       const t0 = Date.now();
-      const candidates = sp.domains.filter((d) => d.checkpointId && !['rolled-back', 'refused', 'nothing-to-do'].includes(states.get(key(sp.server, d.domain)) ?? ''));
+      const candidates = sp.domains.filter(
+        (d) => d.checkpointId && !['rolled-back', 'refused', 'nothing-to-do'].includes(states.get(key(sp.server, d.domain)) ?? ''),
+      );
       if (candidates.length === 0) return c;
       try {
         const server = this.deps.servers.get(sp.server);
         const session = await this.deps.pool.get(server);
-        await this.rollbackDomains(jobId, server, session, candidates, candidates.map(() => true), c, request);
+        await this.rollbackDomains(
+          jobId,
+          server,
+          session,
+          candidates,
+          candidates.map(() => true),
+          c,
+          request,
+        );
       } catch (err) {
         c.error = errorMessage(err);
         const now = this.stateMap(jobId);
         for (const d of candidates) {
-          if (now.get(key(sp.server, d.domain)) !== 'rolled-back') this.setState(jobId, sp.server, d.domain, 'rollback-failed', `server error during rollback: ${c.error}`);
+          if (now.get(key(sp.server, d.domain)) !== 'rolled-back')
+            this.setState(jobId, sp.server, d.domain, 'rollback-failed', `server error during rollback: ${c.error}`);
         }
       }
       c.wallMs = Date.now() - t0;
@@ -152,35 +205,54 @@ export class BulkRunner {
     });
     const summary = this.summarise(jobId, counters, started);
     const failed = Object.entries(summary.counts).some(([s, n]) => n > 0 && s === 'rollback-failed');
-    this.emit(jobId, stepEvent('job', failed ? 'fail' : 'ok', failed ? 'Rollback finished with failures' : 'Every changed domain is back to its checkpoint'));
-    return this.deps.jobs.update(jobId, { status: failed ? 'failed' : 'cancelled', summary: { ...summary, rolledBack: true }, endedAt: new Date().toISOString() });
+    this.emit(
+      jobId,
+      stepEvent(
+        'job',
+        failed ? 'fail' : 'ok',
+        failed ? 'Rollback finished with failures' : 'Every changed domain is back to its checkpoint',
+      ),
+    );
+    return this.deps.jobs.update(jobId, {
+      status: failed ? 'failed' : 'cancelled',
+      summary: { ...summary, rolledBack: true },
+      endedAt: new Date().toISOString(),
+    });
   }
 
   /** Reads each unfinished domain's files back from its server and compares them with the plan. */
   async readback(jobId: string): Promise<DomainReadback[]> {
     const job = this.deps.jobs.get(jobId);
-    if (!job || job.kind !== 'bulk') throw new ValidationError(`No bulk job ${jobId.slice(0, 60)}.`, { hint: 'list jobs with `passenger-panel jobs`' });
+    if (!job || job.kind !== 'bulk')
+      throw new ValidationError(`No bulk job ${jobId.slice(0, 60)}.`, { hint: 'list jobs with `passenger-panel jobs`' });
     const plan = job.plan as BulkPlan | null;
     if (!plan) return [];
     const states = this.stateMap(jobId);
     const out: DomainReadback[] = [];
-    await Promise.all(plan.servers.map(async (sp) => {
-      let sha: Map<string, string> | undefined;
-      try {
-        const session = await this.deps.pool.get(this.deps.servers.get(sp.server));
-        sha = (await readPlanHashes(session, sp.domains.map((d) => d.plan))).sha;
-      } catch {
-        sha = undefined;
-      }
-      for (const d of sp.domains) {
-        out.push({
-          server: sp.server,
-          domain: d.domain,
-          recorded: states.get(key(sp.server, d.domain)) ?? 'unknown',
-          live: !sha ? 'unreachable' : d.plan.files.length === 0 ? 'no-files' : classifyAgainstPlan(d.plan, sha),
-        });
-      }
-    }));
+    await Promise.all(
+      plan.servers.map(async (sp) => {
+        let sha: Map<string, string> | undefined;
+        try {
+          const session = await this.deps.pool.get(this.deps.servers.get(sp.server));
+          sha = (
+            await readPlanHashes(
+              session,
+              sp.domains.map((d) => d.plan),
+            )
+          ).sha;
+        } catch {
+          sha = undefined;
+        }
+        for (const d of sp.domains) {
+          out.push({
+            server: sp.server,
+            domain: d.domain,
+            recorded: states.get(key(sp.server, d.domain)) ?? 'unknown',
+            live: !sha ? 'unreachable' : d.plan.files.length === 0 ? 'no-files' : classifyAgainstPlan(d.plan, sha),
+          });
+        }
+      }),
+    );
     return out.sort((a, b) => a.server.localeCompare(b.server) || a.domain.localeCompare(b.domain));
   }
 
@@ -194,10 +266,12 @@ export class BulkRunner {
   private async plan(jobId: string, request: BulkRequest): Promise<BulkPlan> {
     const all = this.deps.servers.list();
     const chosen = request.servers?.length ? request.servers.map((n) => this.deps.servers.get(n)) : all;
-    const servers = await mapLimit(chosen, request.serverConcurrency ?? DEFAULTS.serverConcurrency, (server) => this.planServer(jobId, server, request));
+    const servers = await mapLimit(chosen, request.serverConcurrency ?? DEFAULTS.serverConcurrency, (server) =>
+      this.planServer(jobId, server, request),
+    );
     if (request.selection.kind === 'list') {
       const found = new Set(servers.flatMap((s) => [...s.domains.map((d) => d.domain), ...s.skipped.map((k) => k.domain)]));
-      const missing = request.selection.domains.filter((d) => !found.has(d.includes(':') ? d.split(':')[1] as string : d));
+      const missing = request.selection.domains.filter((d) => !found.has(d.includes(':') ? (d.split(':')[1] as string) : d));
       if (missing.length > 0) this.emit(jobId, stepEvent('plan', 'info', `Not found on any selected server: ${missing.join(', ')}`));
     }
     return { servers };
@@ -211,23 +285,53 @@ export class BulkRunner {
       const diagnosis = diagnoseServer(inventory);
       const verdict = new Map(diagnosis.domains.map((d) => [d.domain, d.verdict]));
       const selected = inventory.domains.filter((d) => selects(request, server.name, d.name, verdict.get(d.name), d.appRoot !== ''));
-      this.emit(jobId, stepEvent('inventory', 'ok', `${server.name}: ${inventory.domains.length} domain(s), ${selected.length} selected (${diagnosis.summary})`, { server: server.name }));
+      this.emit(
+        jobId,
+        stepEvent(
+          'inventory',
+          'ok',
+          `${server.name}: ${inventory.domains.length} domain(s), ${selected.length} selected (${diagnosis.summary})`,
+          { server: server.name },
+        ),
+      );
       const session = await this.deps.pool.get(server);
       const inputs = selected.map((domain) => {
         const profile = socketioSafeProfile(domain);
-        return { domain, settings: profile.settings, what: `profile ${SOCKETIO_SAFE} (bulk job ${jobId})`, findings: profile.findings, profile };
+        return {
+          domain,
+          settings: profile.settings,
+          what: `profile ${SOCKETIO_SAFE} (bulk job ${jobId})`,
+          findings: profile.findings,
+          profile,
+        };
       });
       const planned = await planBatch(session, inventory, inputs);
       planned.forEach((p, i) => {
         const domain = (inputs[i] as (typeof inputs)[number]).domain;
         if (p.error) out.skipped.push({ domain: p.domain, state: 'refused', message: p.error.describe() });
-        else if (p.plan?.nothingToDo) out.skipped.push({ domain: p.domain, state: 'nothing-to-do', message: (inputs[i] as (typeof inputs)[number]).profile.summary });
+        else if (p.plan?.nothingToDo)
+          out.skipped.push({ domain: p.domain, state: 'nothing-to-do', message: (inputs[i] as (typeof inputs)[number]).profile.summary });
         else if (p.plan) {
-          out.domains.push({ domain: domain.name, webServer: domain.mode, https: domain.https, appRoot: domain.appRoot, socketIoPath: domain.socketIoPath, plan: p.plan });
+          out.domains.push({
+            domain: domain.name,
+            webServer: domain.mode,
+            https: domain.https,
+            appRoot: domain.appRoot,
+            socketIoPath: domain.socketIoPath,
+            plan: p.plan,
+          });
         }
       });
-      this.emit(jobId, stepEvent('plan', 'ok', `${server.name}: ${out.domains.length} to change, ${out.skipped.length} skipped; ` +
-        `${out.domains.some((d) => d.plan.reloadNeeded) ? `one ${[...new Set(out.domains.filter((d) => d.plan.reloadNeeded).map((d) => d.webServer))].join('+')} reload` : 'no reload (.htaccess only)'}`, { server: server.name }));
+      this.emit(
+        jobId,
+        stepEvent(
+          'plan',
+          'ok',
+          `${server.name}: ${out.domains.length} to change, ${out.skipped.length} skipped; ` +
+            `${out.domains.some((d) => d.plan.reloadNeeded) ? `one ${[...new Set(out.domains.filter((d) => d.plan.reloadNeeded).map((d) => d.webServer))].join('+')} reload` : 'no reload (.htaccess only)'}`,
+          { server: server.name },
+        ),
+      );
     } catch (err) {
       out.error = errorMessage(err);
       this.emit(jobId, stepEvent('plan', 'fail', `${server.name}: ${out.error}`, { server: server.name }));
@@ -237,17 +341,34 @@ export class BulkRunner {
 
   // ---------------------------------------------------------------- execution
 
-  private async execute(jobId: string, plan: BulkPlan, request: StoredBulkRequest, actor: string, mode: Mode, started: number): Promise<JobRecord> {
+  private async execute(
+    jobId: string,
+    plan: BulkPlan,
+    request: StoredBulkRequest,
+    actor: string,
+    mode: Mode,
+    started: number,
+  ): Promise<JobRecord> {
     const counters = await mapLimit(plan.servers, request.serverConcurrency ?? DEFAULTS.serverConcurrency, (sp) =>
       this.runServer(jobId, plan, sp, request, actor, mode),
     );
     const summary = this.summarise(jobId, counters, started);
     const status = finalStatus(summary.counts, plan);
-    this.emit(jobId, stepEvent('job', status === 'succeeded' ? 'ok' : 'fail', `Job ${status}: ${describeCounts(summary.counts)}`, { data: summary }));
+    this.emit(
+      jobId,
+      stepEvent('job', status === 'succeeded' ? 'ok' : 'fail', `Job ${status}: ${describeCounts(summary.counts)}`, { data: summary }),
+    );
     return this.deps.jobs.update(jobId, { status, summary, endedAt: new Date().toISOString() });
   }
 
-  private async runServer(jobId: string, plan: BulkPlan, sp: BulkServerPlan, request: StoredBulkRequest, actor: string, mode: Mode): Promise<ServerCounters> {
+  private async runServer(
+    jobId: string,
+    plan: BulkPlan,
+    sp: BulkServerPlan,
+    request: StoredBulkRequest,
+    actor: string,
+    mode: Mode,
+  ): Promise<ServerCounters> {
     const c = newCounters(sp.server);
     const t0 = Date.now();
     const states = this.stateMap(jobId);
@@ -263,32 +384,84 @@ export class BulkRunner {
       const session = await this.deps.pool.get(server);
       for (const [gi, group] of groups.entries()) {
         if (c.failed >= maxFail) {
-          for (const d of group) this.setState(jobId, sp.server, d.domain, 'cancelled', `not started: ${c.failed} failed domain(s) reached the limit of ${maxFail} on ${sp.server}`);
+          for (const d of group)
+            this.setState(
+              jobId,
+              sp.server,
+              d.domain,
+              'cancelled',
+              `not started: ${c.failed} failed domain(s) reached the limit of ${maxFail} on ${sp.server}`,
+            );
           continue;
         }
-        if (groups.length > 1) this.emit(jobId, stepEvent('batch', 'info', gi === 0 ? `${sp.server}: canary ${group[0]?.domain} first, alone` : `${sp.server}: canary passed, the other ${group.length} domain(s) now`, { server: sp.server }));
-        await this.withLocks(sp.server, group.map((d) => d.domain), () => this.runBatch(jobId, plan, server, session, group, c, request, actor, mode, maxFail));
+        if (groups.length > 1)
+          this.emit(
+            jobId,
+            stepEvent(
+              'batch',
+              'info',
+              gi === 0
+                ? `${sp.server}: canary ${group[0]?.domain} first, alone`
+                : `${sp.server}: canary passed, the other ${group.length} domain(s) now`,
+              { server: sp.server },
+            ),
+          );
+        await this.withLocks(
+          sp.server,
+          group.map((d) => d.domain),
+          () => this.runBatch(jobId, plan, server, session, group, c, request, actor, mode, maxFail),
+        );
       }
     } catch (err) {
       c.error = errorMessage(err);
-      this.emit(jobId, stepEvent('server', 'fail', `${sp.server}: ${c.error}; its unfinished domains are marked failed (resume or roll back when it is back)`, { server: sp.server }));
+      this.emit(
+        jobId,
+        stepEvent(
+          'server',
+          'fail',
+          `${sp.server}: ${c.error}; its unfinished domains are marked failed (resume or roll back when it is back)`,
+          { server: sp.server },
+        ),
+      );
       const now = this.stateMap(jobId);
       for (const d of todo) {
         const st = now.get(key(sp.server, d.domain)) ?? 'planned';
         if (!TERMINAL_STATES.has(st)) {
           const untouched = st === 'planned' || st === 'checkpointed';
-          this.setState(jobId, sp.server, d.domain, untouched ? 'cancelled' : 'failed', `${sp.server} failed mid-job (${c.error}); ${untouched ? 'nothing was written' : 'files may hold the change: resume or roll back'}`);
+          this.setState(
+            jobId,
+            sp.server,
+            d.domain,
+            untouched ? 'cancelled' : 'failed',
+            `${sp.server} failed mid-job (${c.error}); ${untouched ? 'nothing was written' : 'files may hold the change: resume or roll back'}`,
+          );
         }
       }
     }
     c.wallMs = Date.now() - t0;
-    this.emit(jobId, stepEvent('server', c.error ? 'fail' : 'ok', `${sp.server}: ${c.verified} verified, ${c.failed} failed; ${c.configTests} config test(s), ${c.reloads} reload(s) in ${c.wallMs} ms`, { server: sp.server, data: c }));
+    this.emit(
+      jobId,
+      stepEvent(
+        'server',
+        c.error ? 'fail' : 'ok',
+        `${sp.server}: ${c.verified} verified, ${c.failed} failed; ${c.configTests} config test(s), ${c.reloads} reload(s) in ${c.wallMs} ms`,
+        { server: sp.server, data: c },
+      ),
+    );
     return c;
   }
 
   private async runBatch(
-    jobId: string, plan: BulkPlan, server: ServerConfig, session: SshSession, group: BulkDomainPlan[], c: ServerCounters,
-    request: StoredBulkRequest, actor: string, mode: Mode, maxFail: number,
+    jobId: string,
+    plan: BulkPlan,
+    server: ServerConfig,
+    session: SshSession,
+    group: BulkDomainPlan[],
+    c: ServerCounters,
+    request: StoredBulkRequest,
+    actor: string,
+    mode: Mode,
+    maxFail: number,
   ): Promise<void> {
     const sv = server.name;
     c.batches += 1;
@@ -297,8 +470,14 @@ export class BulkRunner {
     const resumed = group.filter((d) => d.checkpointId);
     const ready: BulkDomainPlan[] = [];
     if (fresh.length > 0) {
-      this.emit(jobId, stepEvent('checkpoint', 'start', `${sv}: copying the files of ${fresh.length} domain(s) (one read)`, { server: sv }));
-      const cps = await checkpointBatch(session, fresh.map((d) => d.plan));
+      this.emit(
+        jobId,
+        stepEvent('checkpoint', 'start', `${sv}: copying the files of ${fresh.length} domain(s) (one read)`, { server: sv }),
+      );
+      const cps = await checkpointBatch(
+        session,
+        fresh.map((d) => d.plan),
+      );
       cps.forEach((cp, i) => {
         const d = fresh[i] as BulkDomainPlan;
         if (cp.status !== 'ok') {
@@ -306,17 +485,31 @@ export class BulkRunner {
           return;
         }
         d.checkpointId = this.saveCheckpoint(sv, d.domain, cp.copies, `before bulk job ${jobId}`);
-        d.changeId = this.deps.journal.createChange({ jobId, server: sv, domain: d.domain, actor, kind: 'bulk-apply', request: { profile: request.profile, jobId }, plan: planForJournal(d.plan), diff: d.plan.files.map((f) => f.diff).join(''), status: 'running' }).id;
+        d.changeId = this.deps.journal.createChange({
+          jobId,
+          server: sv,
+          domain: d.domain,
+          actor,
+          kind: 'bulk-apply',
+          request: { profile: request.profile, jobId },
+          plan: planForJournal(d.plan),
+          diff: d.plan.files.map((f) => f.diff).join(''),
+          status: 'running',
+        }).id;
         this.deps.journal.updateChange(d.changeId, { checkpointId: d.checkpointId });
         ready.push(d);
       });
     }
     if (resumed.length > 0) {
-      const { sha } = await readPlanHashes(session, resumed.map((d) => d.plan));
+      const { sha } = await readPlanHashes(
+        session,
+        resumed.map((d) => d.plan),
+      );
       for (const d of resumed) {
         const side = classifyAgainstPlan(d.plan, sha);
         this.emit(jobId, stepEvent('readback', 'info', `${d.domain}: files are ${side} the change`, { server: sv, domain: d.domain }));
-        if (side === 'foreign') this.setState(jobId, sv, d.domain, 'conflict', 'files were changed by someone else since the job wrote them; not touched');
+        if (side === 'foreign')
+          this.setState(jobId, sv, d.domain, 'conflict', 'files were changed by someone else since the job wrote them; not touched');
         else ready.push(d);
       }
     }
@@ -328,30 +521,79 @@ export class BulkRunner {
 
     // 2. All writes in one go (each file atomically; writing the planned bytes again is harmless on resume).
     for (const d of ready) this.setState(jobId, sv, d.domain, 'writing', `${d.plan.files.length} file(s)`);
-    await writeBatch(session, ready.map((d) => d.plan));
+    await writeBatch(
+      session,
+      ready.map((d) => d.plan),
+    );
     for (const d of ready) this.setState(jobId, sv, d.domain, 'written', d.plan.files.map((f) => f.path).join(', '));
-    this.emit(jobId, stepEvent('write', 'ok', `${sv}: wrote ${ready.reduce((n, d) => n + d.plan.files.length, 0)} file(s) of ${ready.length} domain(s) in one write`, { server: sv }));
+    this.emit(
+      jobId,
+      stepEvent(
+        'write',
+        'ok',
+        `${sv}: wrote ${ready.reduce((n, d) => n + d.plan.files.length, 0)} file(s) of ${ready.length} domain(s) in one write`,
+        { server: sv },
+      ),
+    );
 
     // 3. One config test, at most one reload.
     const webServerOf = (name: string) => (ready.find((d) => d.domain === name) as BulkDomainPlan).webServer;
     let bring: BringUpResult;
     try {
-      this.emit(jobId, stepEvent('config-test', 'start', `${sv}: one config test over the whole tree${ready.some((d) => d.plan.reloadNeeded) ? ', then one reload' : ' (no reload: .htaccess only)'}`, { server: sv }));
-      bring = await bringUpBatch(session, ready.map((d) => d.plan), webServerOf);
+      this.emit(
+        jobId,
+        stepEvent(
+          'config-test',
+          'start',
+          `${sv}: one config test over the whole tree${ready.some((d) => d.plan.reloadNeeded) ? ', then one reload' : ' (no reload: .htaccess only)'}`,
+          { server: sv },
+        ),
+      );
+      bring = await bringUpBatch(
+        session,
+        ready.map((d) => d.plan),
+        webServerOf,
+      );
       c.configTests += bring.configTests;
       c.reloads += bring.reloads;
       c.regenerations += bring.regenerated.length > 0 ? 1 : 0;
-      this.emit(jobId, stepEvent('config-test', 'ok', `${sv}: config test passed; ${bring.reloads} reload(s)${bring.regenerated.length ? ` (through Plesk regeneration of ${bring.regenerated.length} domain(s))` : ''}`, { server: sv, data: bring }));
+      this.emit(
+        jobId,
+        stepEvent(
+          'config-test',
+          'ok',
+          `${sv}: config test passed; ${bring.reloads} reload(s)${bring.regenerated.length ? ` (through Plesk regeneration of ${bring.regenerated.length} domain(s))` : ''}`,
+          { server: sv, data: bring },
+        ),
+      );
     } catch (err) {
       c.configTests += 1;
-      this.emit(jobId, stepEvent('config-test', 'fail', `${sv}: ${errorMessage(err)}; restoring all ${ready.length} domain(s) of this batch`, { server: sv }));
-      await this.rollbackDomains(jobId, server, session, ready, ready.map(() => false), c, request, `the batch failed the config test: ${errorMessage(err)}`);
+      this.emit(
+        jobId,
+        stepEvent('config-test', 'fail', `${sv}: ${errorMessage(err)}; restoring all ${ready.length} domain(s) of this batch`, {
+          server: sv,
+        }),
+      );
+      await this.rollbackDomains(
+        jobId,
+        server,
+        session,
+        ready,
+        ready.map(() => false),
+        c,
+        request,
+        `the batch failed the config test: ${errorMessage(err)}`,
+      );
       return;
     }
     if (request.verify === false) {
       for (const d of ready) {
         this.setState(jobId, sv, d.domain, 'applied', 'written and loaded; not verified (--no-verify)');
-        this.deps.journal.updateChange(d.changeId as string, { status: 'applied', verdict: 'not-verified', endedAt: new Date().toISOString() });
+        this.deps.journal.updateChange(d.changeId as string, {
+          status: 'applied',
+          verdict: 'not-verified',
+          endedAt: new Date().toISOString(),
+        });
       }
       return;
     }
@@ -360,7 +602,13 @@ export class BulkRunner {
     const vt0 = Date.now();
     const outcome = await mapLimit(ready, request.verifyConcurrency ?? DEFAULTS.verifyConcurrency, async (d) => {
       if (c.failed >= maxFail) {
-        this.setState(jobId, sv, d.domain, 'cancelled', `not verified: ${c.failed} failed domain(s) reached the limit of ${maxFail}; rolled back unproved`);
+        this.setState(
+          jobId,
+          sv,
+          d.domain,
+          'cancelled',
+          `not verified: ${c.failed} failed domain(s) reached the limit of ${maxFail}; rolled back unproved`,
+        );
         return 'cancelled' as const;
       }
       this.setState(jobId, sv, d.domain, 'verifying', 'live restart verification');
@@ -368,7 +616,11 @@ export class BulkRunner {
       if (report.ok) {
         c.verified += 1;
         this.setState(jobId, sv, d.domain, 'verified', checksLine(report));
-        this.deps.journal.updateChange(d.changeId as string, { status: 'verified', verdict: report.verdict, endedAt: new Date().toISOString() });
+        this.deps.journal.updateChange(d.changeId as string, {
+          status: 'verified',
+          verdict: report.verdict,
+          endedAt: new Date().toISOString(),
+        });
         return 'ok' as const;
       }
       c.failed += 1;
@@ -380,7 +632,16 @@ export class BulkRunner {
     // 5. Undo only what failed (and what the limit left unproved).
     const undo = ready.filter((_, i) => outcome[i] !== 'ok');
     if (undo.length > 0) {
-      await this.rollbackDomains(jobId, server, session, undo, undo.map((d) => outcome[ready.indexOf(d)] === 'failed'), c, request, 'verification failed or was not reached');
+      await this.rollbackDomains(
+        jobId,
+        server,
+        session,
+        undo,
+        undo.map((d) => outcome[ready.indexOf(d)] === 'failed'),
+        c,
+        request,
+        'verification failed or was not reached',
+      );
     }
   }
 
@@ -390,11 +651,20 @@ export class BulkRunner {
    * that were judged (the rollback is proved like the change was).
    */
   private async rollbackDomains(
-    jobId: string, server: ServerConfig, session: SshSession, domains: BulkDomainPlan[], verifyAfter: boolean[], c: ServerCounters,
-    request: StoredBulkRequest, why?: string,
+    jobId: string,
+    server: ServerConfig,
+    session: SshSession,
+    domains: BulkDomainPlan[],
+    verifyAfter: boolean[],
+    c: ServerCounters,
+    request: StoredBulkRequest,
+    why?: string,
   ): Promise<void> {
     const sv = server.name;
-    const { sha } = await readPlanHashes(session, domains.map((d) => d.plan));
+    const { sha } = await readPlanHashes(
+      session,
+      domains.map((d) => d.plan),
+    );
     const restore: BulkDomainPlan[] = [];
     const copies: CheckpointFileCopy[] = [];
     for (const d of domains) {
@@ -419,7 +689,12 @@ export class BulkRunner {
         c.reloads += bring.reloads;
         c.regenerations += bring.regenerated.length > 0 ? 1 : 0;
       }
-      this.emit(jobId, stepEvent('rollback', 'ok', `${sv}: restored ${restore.length} domain(s) from their checkpoints in one write; config test passed`, { server: sv }));
+      this.emit(
+        jobId,
+        stepEvent('rollback', 'ok', `${sv}: restored ${restore.length} domain(s) from their checkpoints in one write; config test passed`, {
+          server: sv,
+        }),
+      );
     } catch (err) {
       for (const d of needs) {
         this.setState(jobId, sv, d.domain, 'rollback-failed', `restore failed: ${errorMessage(err)}`);
@@ -441,15 +716,34 @@ export class BulkRunner {
     });
   }
 
-  private async verify(jobId: string, server: ServerConfig, session: SshSession, d: BulkDomainPlan, request: BulkRequest, phase: 'change' | 'rollback' = 'change'): Promise<VerificationReport> {
+  private async verify(
+    jobId: string,
+    server: ServerConfig,
+    session: SshSession,
+    d: BulkDomainPlan,
+    request: BulkRequest,
+    phase: 'change' | 'rollback' = 'change',
+  ): Promise<VerificationReport> {
     const events = (e: StepEvent) => {
       this.emit(jobId, phase === 'rollback' ? { ...e, step: `rollback.${e.step}` } : e);
       if (d.changeId) this.deps.journal.addEvent({ changeId: d.changeId }, e);
     };
     return verifyDomain(
       session,
-      { domain: d.domain, server: server.name, appRoot: d.appRoot, socketIoPath: d.socketIoPath, integration: d.webServer, endpoint: this.deps.endpointFor(server) },
-      { ...this.deps.verifyDefaults, ...(request.watchWindowMs ? { watchWindowMs: request.watchWindowMs } : {}), scheme: d.https ? 'https' : 'http', events },
+      {
+        domain: d.domain,
+        server: server.name,
+        appRoot: d.appRoot,
+        socketIoPath: d.socketIoPath,
+        integration: d.webServer,
+        endpoint: this.deps.endpointFor(server),
+      },
+      {
+        ...this.deps.verifyDefaults,
+        ...(request.watchWindowMs ? { watchWindowMs: request.watchWindowMs } : {}),
+        scheme: d.https ? 'https' : 'http',
+        events,
+      },
     );
   }
 
@@ -458,11 +752,18 @@ export class BulkRunner {
   private interruptedJob(jobId: string): JobRecord {
     this.reconcileInterrupted();
     const job = this.deps.jobs.get(jobId);
-    if (!job || job.kind !== 'bulk') throw new ValidationError(`No bulk job ${jobId.slice(0, 60)}.`, { hint: 'list jobs with `passenger-panel jobs`' });
+    if (!job || job.kind !== 'bulk')
+      throw new ValidationError(`No bulk job ${jobId.slice(0, 60)}.`, { hint: 'list jobs with `passenger-panel jobs`' });
     if (job.status !== 'interrupted') {
-      throw new JobNotResumableError(`Job ${jobId} is ${job.status}, not interrupted.`, job.status === 'running' ? 'it is still running in another process' : 'only an interrupted job can be resumed; roll it back instead if needed');
+      throw new JobNotResumableError(
+        `Job ${jobId} is ${job.status}, not interrupted.`,
+        job.status === 'running'
+          ? 'it is still running in another process'
+          : 'only an interrupted job can be resumed; roll it back instead if needed',
+      );
     }
-    if (!job.plan) throw new JobNotResumableError(`Job ${jobId} stopped before its plan was stored.`, 'nothing was written; start a new job');
+    if (!job.plan)
+      throw new JobNotResumableError(`Job ${jobId} stopped before its plan was stored.`, 'nothing was written; start a new job');
     return job;
   }
 
@@ -477,14 +778,24 @@ export class BulkRunner {
       reason,
       files: files.map((f) => {
         const decoded = decodeExact(f.bytes);
-        return { path: f.path, existed: f.existed, content: f.existed ? decoded.text : null, encoding: decoded.encoding, sha256: f.existed ? f.sha256 : null, ...(f.mode ? { mode: f.mode } : {}) };
+        return {
+          path: f.path,
+          existed: f.existed,
+          content: f.existed ? decoded.text : null,
+          encoding: decoded.encoding,
+          sha256: f.existed ? f.sha256 : null,
+          ...(f.mode ? { mode: f.mode } : {}),
+        };
       }),
     }).id;
   }
 
   private loadCopies(checkpointId: string): CheckpointFileCopy[] {
     const cp = this.deps.journal.getCheckpoint(checkpointId);
-    if (!cp) throw new PanelError('checkpoint_missing', `Checkpoint ${checkpointId} is missing from the store.`, { hint: 'restore the database from a backup; the files were not touched' });
+    if (!cp)
+      throw new PanelError('checkpoint_missing', `Checkpoint ${checkpointId} is missing from the store.`, {
+        hint: 'restore the database from a backup; the files were not touched',
+      });
     return cp.files.map((f) => {
       const bytes = f.existed ? Buffer.from(f.content ?? '', f.encoding === 'latin1' ? 'latin1' : 'utf8') : Buffer.alloc(0);
       return { path: f.path, existed: f.existed, bytes, sha256: f.existed ? (f.sha256 ?? '') : ABSENT };
@@ -499,7 +810,15 @@ export class BulkRunner {
 
   private setState(jobId: string, server: string, domain: string, state: DomainState, message?: string, changeId?: string): void {
     this.deps.jobs.setDomainState(jobId, server, domain, state, { ...(message ? { message } : {}), ...(changeId ? { changeId } : {}) });
-    this.emit(jobId, stepEvent('domain', TERMINAL_FAIL.has(state) ? 'fail' : state === 'verified' || state === 'applied' ? 'ok' : 'info', `${domain}: ${state}${message ? ` (${message})` : ''}`, { server, domain, data: { state } }));
+    this.emit(
+      jobId,
+      stepEvent(
+        'domain',
+        TERMINAL_FAIL.has(state) ? 'fail' : state === 'verified' || state === 'applied' ? 'ok' : 'info',
+        `${domain}: ${state}${message ? ` (${message})` : ''}`,
+        { server, domain, data: { state } },
+      ),
+    );
   }
 
   private stateMap(jobId: string): Map<string, string> {
@@ -529,7 +848,14 @@ function newCounters(server: string): ServerCounters {
 }
 
 function checksLine(r: VerificationReport): string {
-  return `${r.verdict}: ${r.checks.map((c) => `${c.check} ${c.ok ? 'ok' : 'FAILED'}`).join(', ')}${r.ok ? '' : `; ${r.checks.filter((c) => !c.ok).map((c) => c.summary).join('; ')}`}`;
+  return `${r.verdict}: ${r.checks.map((c) => `${c.check} ${c.ok ? 'ok' : 'FAILED'}`).join(', ')}${
+    r.ok
+      ? ''
+      : `; ${r.checks
+          .filter((c) => !c.ok)
+          .map((c) => c.summary)
+          .join('; ')}`
+  }`;
 }
 
 function selects(request: BulkRequest, server: string, domain: string, verdict: string | undefined, hasApp: boolean): boolean {
@@ -543,9 +869,14 @@ function selects(request: BulkRequest, server: string, domain: string, verdict: 
 }
 
 function validateRequest(r: BulkRequest): void {
-  if (r.profile !== SOCKETIO_SAFE) throw new ValidationError(`Unknown profile "${String(r.profile).slice(0, 40)}".`, { field: 'profile', hint: `use ${SOCKETIO_SAFE}` });
-  for (const [name, v] of [['serverConcurrency', r.serverConcurrency], ['verifyConcurrency', r.verifyConcurrency]] as const) {
-    if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > 64)) throw new ValidationError(`${name} must be an integer from 1 to 64, got ${v}.`, { field: name });
+  if (r.profile !== SOCKETIO_SAFE)
+    throw new ValidationError(`Unknown profile "${String(r.profile).slice(0, 40)}".`, { field: 'profile', hint: `use ${SOCKETIO_SAFE}` });
+  for (const [name, v] of [
+    ['serverConcurrency', r.serverConcurrency],
+    ['verifyConcurrency', r.verifyConcurrency],
+  ] as const) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > 64))
+      throw new ValidationError(`${name} must be an integer from 1 to 64, got ${v}.`, { field: name });
   }
   if (r.watchWindowMs !== undefined && (!Number.isInteger(r.watchWindowMs) || r.watchWindowMs < 1_000 || r.watchWindowMs > 600_000)) {
     throw new ValidationError(`the watch window must be 1 to 600 seconds, got ${r.watchWindowMs} ms.`, { field: 'watchWindowMs' });
@@ -553,20 +884,37 @@ function validateRequest(r: BulkRequest): void {
   if (r.maxFailPerServer !== undefined && (!Number.isInteger(r.maxFailPerServer) || r.maxFailPerServer < 0)) {
     throw new ValidationError(`max-fail must be a whole number (0 = no limit), got ${r.maxFailPerServer}.`, { field: 'maxFailPerServer' });
   }
-  if (r.selection.kind === 'list' && r.selection.domains.length === 0) throw new ValidationError('The domain list is empty.', { field: 'domains', hint: 'name at least one domain, or use --where at-risk' });
+  if (r.selection.kind === 'list' && r.selection.domains.length === 0)
+    throw new ValidationError('The domain list is empty.', { field: 'domains', hint: 'name at least one domain, or use --where at-risk' });
 }
 
 export function describeSelection(r: BulkRequest): string {
-  const sel = r.selection.kind === 'list' ? `${r.selection.domains.length} named domain(s)` : r.selection.kind === 'filter' ? `every domain ${r.selection.filter}` : 'every domain with an app';
+  const sel =
+    r.selection.kind === 'list'
+      ? `${r.selection.domains.length} named domain(s)`
+      : r.selection.kind === 'filter'
+        ? `every domain ${r.selection.filter}`
+        : 'every domain with an app';
   return `${sel}${r.servers?.length ? ` on ${r.servers.join(', ')}` : ' on every server'}`;
 }
 
 export function describeCounts(counts: Record<string, number>): string {
-  return Object.entries(counts).sort().map(([s, n]) => `${n} ${s}`).join(', ') || 'no domains';
+  return (
+    Object.entries(counts)
+      .sort()
+      .map(([s, n]) => `${n} ${s}`)
+      .join(', ') || 'no domains'
+  );
 }
 
 function finalStatus(counts: Record<string, number>, plan: BulkPlan): JobStatus {
-  const bad = (counts['failed'] ?? 0) + (counts['rolled-back'] ?? 0) + (counts['rollback-failed'] ?? 0) + (counts['conflict'] ?? 0) + (counts['refused'] ?? 0) + (counts['cancelled'] ?? 0);
+  const bad =
+    (counts['failed'] ?? 0) +
+    (counts['rolled-back'] ?? 0) +
+    (counts['rollback-failed'] ?? 0) +
+    (counts['conflict'] ?? 0) +
+    (counts['refused'] ?? 0) +
+    (counts['cancelled'] ?? 0);
   const good = (counts['verified'] ?? 0) + (counts['applied'] ?? 0) + (counts['nothing-to-do'] ?? 0);
   const serverErrors = plan.servers.some((s) => s.error);
   if (bad === 0 && !serverErrors) return 'succeeded';

@@ -90,9 +90,16 @@ export class ChangeService {
     const domain = findDomain(inv, domainName);
     const session = await this.deps.pool.get(server);
     if (request.kind === 'profile') {
-      if (request.profile !== SOCKETIO_SAFE) throw new ValidationError(`Unknown profile "${String(request.profile).slice(0, 40)}".`, { field: 'profile', hint: `use ${SOCKETIO_SAFE}` });
+      if (request.profile !== SOCKETIO_SAFE)
+        throw new ValidationError(`Unknown profile "${String(request.profile).slice(0, 40)}".`, {
+          field: 'profile',
+          hint: `use ${SOCKETIO_SAFE}`,
+        });
       const profile = socketioSafeProfile(domain);
-      const plan = await planChange(session, inv, domain.name, profile.settings, { what: `profile ${SOCKETIO_SAFE}`, findings: profile.findings });
+      const plan = await planChange(session, inv, domain.name, profile.settings, {
+        what: `profile ${SOCKETIO_SAFE}`,
+        findings: profile.findings,
+      });
       if (profile.nothingToDo && plan.nothingToDo) plan.summary = profile.summary;
       return plan;
     }
@@ -118,7 +125,9 @@ export class ChangeService {
     }
     if (opts.dryRun || plan.nothingToDo) {
       // Nothing will be journaled for these, so the plan event goes to the caller only.
-      events(stepEvent('plan', 'info', plan.summary, { domain: plan.domain, server: server.name, data: { reloadImpact: plan.reloadImpact } }));
+      events(
+        stepEvent('plan', 'info', plan.summary, { domain: plan.domain, server: server.name, data: { reloadImpact: plan.reloadImpact } }),
+      );
       return { status: opts.dryRun ? 'dry-run' : 'nothing-to-do', exitCode: 0, message: plan.summary, plan };
     }
 
@@ -129,14 +138,29 @@ export class ChangeService {
   }
 
   /** Verification alone (no change): the same live proof, journaled as a `verify` entry. */
-  async verify(server: ServerConfig, domainName: string, opts: Omit<ChangeOptions, 'dryRun' | 'verify'>): Promise<{ report: VerificationReport; changeId: string }> {
+  async verify(
+    server: ServerConfig,
+    domainName: string,
+    opts: Omit<ChangeOptions, 'dryRun' | 'verify'>,
+  ): Promise<{ report: VerificationReport; changeId: string }> {
     const inventory = await this.inventory(server);
     const domain = findDomain(inventory, domainName);
     return this.deps.locks.withLock(server.name, domain.name, async () => {
-      const change = this.deps.journal.createChange({ server: server.name, domain: domain.name, actor: opts.actor, kind: 'verify', request: { verify: true }, ...(opts.jobId ? { jobId: opts.jobId } : {}) });
+      const change = this.deps.journal.createChange({
+        server: server.name,
+        domain: domain.name,
+        actor: opts.actor,
+        kind: 'verify',
+        request: { verify: true },
+        ...(opts.jobId ? { jobId: opts.jobId } : {}),
+      });
       const sink = this.deps.journal.sinkFor({ changeId: change.id }, opts.events ?? ignoreEvents);
       const report = await this.runVerification(server, domain, sink, opts.verifyOptions);
-      this.deps.journal.updateChange(change.id, { status: report.ok ? 'verified' : 'failed', verdict: report.verdict, endedAt: new Date().toISOString() });
+      this.deps.journal.updateChange(change.id, {
+        status: report.ok ? 'verified' : 'failed',
+        verdict: report.verdict,
+        endedAt: new Date().toISOString(),
+      });
       return { report, changeId: change.id };
     });
   }
@@ -158,7 +182,11 @@ export class ChangeService {
     );
   }
 
-  history(server: ServerConfig, domainName: string, limit = 20): Array<ReturnType<JournalPort['listChanges']>[number] & { events: StepEvent[] }> {
+  history(
+    server: ServerConfig,
+    domainName: string,
+    limit = 20,
+  ): Array<ReturnType<JournalPort['listChanges']>[number] & { events: StepEvent[] }> {
     return this.deps.journal
       .listChanges({ server: server.name, domain: domainName.toLowerCase(), limit })
       .map((c) => ({ ...c, events: this.deps.journal.events({ changeId: c.id }) }));
@@ -166,10 +194,17 @@ export class ChangeService {
 
   private loadCheckpoint(server: string, domain: string, id: string | undefined): CheckpointCopy {
     const chosen = id ?? this.deps.journal.listCheckpoints(server, domain)[0]?.id;
-    if (!chosen) throw new ValidationError(`No checkpoint for ${domain} on ${server}.`, { field: 'to', hint: 'nothing was ever changed here by the panel' });
+    if (!chosen)
+      throw new ValidationError(`No checkpoint for ${domain} on ${server}.`, {
+        field: 'to',
+        hint: 'nothing was ever changed here by the panel',
+      });
     const cp = this.deps.journal.getCheckpoint(chosen);
     if (!cp || cp.server !== server || cp.domain !== domain) {
-      throw new ValidationError(`Checkpoint ${chosen.slice(0, 60)} does not belong to ${domain} on ${server}.`, { field: 'to', hint: 'see `history <domain>` for its checkpoints' });
+      throw new ValidationError(`Checkpoint ${chosen.slice(0, 60)} does not belong to ${domain} on ${server}.`, {
+        field: 'to',
+        hint: 'see `history <domain>` for its checkpoints',
+      });
     }
     return {
       id: cp.id,
@@ -205,7 +240,12 @@ export class ChangeService {
       }).id;
   }
 
-  private async runVerification(server: ServerConfig, domain: DomainInventory, sink: EventSink, overrides?: ChangeOptions['verifyOptions']): Promise<VerificationReport> {
+  private async runVerification(
+    server: ServerConfig,
+    domain: DomainInventory,
+    sink: EventSink,
+    overrides?: ChangeOptions['verifyOptions'],
+  ): Promise<VerificationReport> {
     const session = await this.deps.pool.get(server);
     return verifyDomain(
       session,
@@ -232,18 +272,35 @@ export class ChangeService {
   ): Promise<ChangeResult> {
     const { journal } = this.deps;
     const session = await this.deps.pool.get(server);
-    const change = journal.createChange({ server: server.name, domain: domain.name, actor: opts.actor, kind, request, ...(opts.jobId ? { jobId: opts.jobId } : {}) });
+    const change = journal.createChange({
+      server: server.name,
+      domain: domain.name,
+      actor: opts.actor,
+      kind,
+      request,
+      ...(opts.jobId ? { jobId: opts.jobId } : {}),
+    });
     const sink = journal.sinkFor({ changeId: change.id }, opts.events ?? ignoreEvents);
     const diff = plan.files.map((f) => f.diff).join('');
     journal.updateChange(change.id, { plan: planForJournal(plan), diff, status: 'running' });
-    sink(stepEvent('plan', 'info', plan.summary, { domain: domain.name, server: server.name, data: { files: plan.files.map((f) => f.path), reloadImpact: plan.reloadImpact } }));
+    sink(
+      stepEvent('plan', 'info', plan.summary, {
+        domain: domain.name,
+        server: server.name,
+        data: { files: plan.files.map((f) => f.path), reloadImpact: plan.reloadImpact },
+      }),
+    );
 
     const finish = (status: ChangeStatus, verdict: string | null, checkpointId: string | null) =>
       journal.updateChange(change.id, { status, verdict, ...(checkpointId ? { checkpointId } : {}), endedAt: new Date().toISOString() });
 
     let outcome: ExecuteOutcome;
     try {
-      outcome = await executePlan(plan, { session, events: sink, webServer: domain.mode, saveCheckpoint: this.saveCheckpointFor(server.name, domain.name) }, `before ${plan.what}`);
+      outcome = await executePlan(
+        plan,
+        { session, events: sink, webServer: domain.mode, saveCheckpoint: this.saveCheckpointFor(server.name, domain.name) },
+        `before ${plan.what}`,
+      );
     } catch (err) {
       // executePlan handles every failure after the first write itself; what reaches here happened before
       // anything was written (reading the files) or while reading the result back.
@@ -253,7 +310,14 @@ export class ChangeService {
     }
     const base = { plan, changeId: change.id, checkpointId: outcome.checkpointId, outcome };
     if (outcome.status !== 'applied') {
-      const status: ChangeStatus = outcome.status === 'rolled-back' ? 'rolled-back' : outcome.status === 'refused' ? 'refused' : outcome.status === 'nothing-to-do' ? 'nothing-to-do' : 'rollback-failed';
+      const status: ChangeStatus =
+        outcome.status === 'rolled-back'
+          ? 'rolled-back'
+          : outcome.status === 'refused'
+            ? 'refused'
+            : outcome.status === 'nothing-to-do'
+              ? 'nothing-to-do'
+              : 'rollback-failed';
       finish(status, outcome.status, outcome.checkpointId);
       return { ...base, status, exitCode: statusExit(status), message: outcome.error ?? plan.summary };
     }
@@ -271,13 +335,34 @@ export class ChangeService {
     }
 
     // The change made things no better (or worse): put the files back and prove the old state still serves.
-    sink(stepEvent('rollback', 'start', `Verification failed; rolling back to checkpoint ${outcome.checkpointId}`, { domain: domain.name, server: server.name }));
+    sink(
+      stepEvent('rollback', 'start', `Verification failed; rolling back to checkpoint ${outcome.checkpointId}`, {
+        domain: domain.name,
+        server: server.name,
+      }),
+    );
     const rollback = await this.autoRollback(server, domain, inventory, outcome.checkpointId as string, sink, opts);
     const ok = rollback.outcome.status === 'applied' || rollback.outcome.status === 'nothing-to-do';
     const status: ChangeStatus = ok ? 'rolled-back' : 'rollback-failed';
-    sink(stepEvent('rollback', ok ? 'ok' : 'fail', ok ? 'Rolled back to the files as they were before the change' : `Rollback failed: ${rollback.outcome.error ?? rollback.outcome.status}`, { domain: domain.name, server: server.name, data: { rollbackChangeId: rollback.changeId } }));
+    sink(
+      stepEvent(
+        'rollback',
+        ok ? 'ok' : 'fail',
+        ok
+          ? 'Rolled back to the files as they were before the change'
+          : `Rollback failed: ${rollback.outcome.error ?? rollback.outcome.status}`,
+        { domain: domain.name, server: server.name, data: { rollbackChangeId: rollback.changeId } },
+      ),
+    );
     finish(status, verification.verdict, outcome.checkpointId);
-    return { ...base, status, exitCode: statusExit(status), message: `verification failed (${failedChecks(verification)}); ${ok ? 'rolled back' : 'rollback FAILED'}`, verification, rollback };
+    return {
+      ...base,
+      status,
+      exitCode: statusExit(status),
+      message: `verification failed (${failedChecks(verification)}); ${ok ? 'rolled back' : 'rollback FAILED'}`,
+      verification,
+      rollback,
+    };
   }
 
   /**
@@ -296,43 +381,97 @@ export class ChangeService {
     const checkpointId = base.checkpointId ?? null;
     const serves = verification.checks.some((c) => c.check === 'restart' && c.ok);
     if (!serves) {
-      sink(stepEvent('rollback.verify', 'fail', `The restored state does not serve: ${failedChecks(verification)}`, { domain: domain.name, server: server.name }));
+      sink(
+        stepEvent('rollback.verify', 'fail', `The restored state does not serve: ${failedChecks(verification)}`, {
+          domain: domain.name,
+          server: server.name,
+        }),
+      );
       finish('failed', verification.verdict, checkpointId);
-      return { ...base, status: 'failed', exitCode: 3, message: `rolled back, but the app does not serve (${failedChecks(verification)}); roll back to the checkpoint taken before it to return`, verification };
+      return {
+        ...base,
+        status: 'failed',
+        exitCode: 3,
+        message: `rolled back, but the app does not serve (${failedChecks(verification)}); roll back to the checkpoint taken before it to return`,
+        verification,
+      };
     }
     const note = verification.ok ? 'and passes verification' : `but is at risk as before (${failedChecks(verification)})`;
     sink(stepEvent('rollback.verify', 'ok', `The restored state serves ${note}`, { domain: domain.name, server: server.name }));
     finish(verification.ok ? 'verified' : 'applied', verification.verdict, checkpointId);
-    return { ...base, status: verification.ok ? 'verified' : 'applied', exitCode: 0, message: `${base.plan?.summary ?? 'rolled back'}; the restored state serves ${note}`, verification };
+    return {
+      ...base,
+      status: verification.ok ? 'verified' : 'applied',
+      exitCode: 0,
+      message: `${base.plan?.summary ?? 'rolled back'}; the restored state serves ${note}`,
+      verification,
+    };
   }
 
-  private async autoRollback(server: ServerConfig, domain: DomainInventory, inventory: ServerInventory, checkpointId: string, sink: EventSink, opts: ChangeOptions) {
+  private async autoRollback(
+    server: ServerConfig,
+    domain: DomainInventory,
+    inventory: ServerInventory,
+    checkpointId: string,
+    sink: EventSink,
+    opts: ChangeOptions,
+  ) {
     const { journal } = this.deps;
     const session = await this.deps.pool.get(server);
     const checkpoint = this.loadCheckpoint(server.name, domain.name, checkpointId);
-    const plan = await planRestore(session, checkpoint, { what: `automatic rollback to ${checkpointId}`, reloadImpact: reloadImpactOf(inventory, domain.name, domain.mode) });
-    const change = journal.createChange({ server: server.name, domain: domain.name, actor: opts.actor, kind: 'auto-rollback', request: { rollbackTo: checkpointId }, ...(opts.jobId ? { jobId: opts.jobId } : {}) });
+    const plan = await planRestore(session, checkpoint, {
+      what: `automatic rollback to ${checkpointId}`,
+      reloadImpact: reloadImpactOf(inventory, domain.name, domain.mode),
+    });
+    const change = journal.createChange({
+      server: server.name,
+      domain: domain.name,
+      actor: opts.actor,
+      kind: 'auto-rollback',
+      request: { rollbackTo: checkpointId },
+      ...(opts.jobId ? { jobId: opts.jobId } : {}),
+    });
     // Events go to both journal entries: the failed change shows its rollback, the rollback stands on its own.
     const rollbackSink = journal.sinkFor({ changeId: change.id }, sink);
     journal.updateChange(change.id, { plan: planForJournal(plan), diff: plan.files.map((f) => f.diff).join(''), status: 'running' });
-    const outcome = await executePlan(plan, { session, events: rollbackSink, webServer: domain.mode, saveCheckpoint: this.saveCheckpointFor(server.name, domain.name) }, `before ${plan.what}`);
+    const outcome = await executePlan(
+      plan,
+      { session, events: rollbackSink, webServer: domain.mode, saveCheckpoint: this.saveCheckpointFor(server.name, domain.name) },
+      `before ${plan.what}`,
+    );
     let verification: VerificationReport | undefined;
     if (outcome.status === 'applied' || outcome.status === 'nothing-to-do') {
       verification = await this.runVerification(server, domain, rollbackSink, opts.verifyOptions);
-      rollbackSink(stepEvent('rollback.verify', 'info', `Verification of the rolled-back state: ${verification.verdict} (${verification.ok ? 'the old state serves' : failedChecks(verification)})`, { domain: domain.name, server: server.name }));
+      rollbackSink(
+        stepEvent(
+          'rollback.verify',
+          'info',
+          `Verification of the rolled-back state: ${verification.verdict} (${verification.ok ? 'the old state serves' : failedChecks(verification)})`,
+          { domain: domain.name, server: server.name },
+        ),
+      );
     }
     const status = outcome.status === 'applied' || outcome.status === 'nothing-to-do' ? 'succeeded' : 'rollback-failed';
-    journal.updateChange(change.id, { status, verdict: verification?.verdict ?? null, ...(outcome.checkpointId ? { checkpointId: outcome.checkpointId } : {}), endedAt: new Date().toISOString() });
+    journal.updateChange(change.id, {
+      status,
+      verdict: verification?.verdict ?? null,
+      ...(outcome.checkpointId ? { checkpointId: outcome.checkpointId } : {}),
+      endedAt: new Date().toISOString(),
+    });
     return { changeId: change.id, outcome, ...(verification ? { verification } : {}) };
   }
 }
 
 function failedChecks(v: VerificationReport): string {
-  return v.checks.filter((c) => !c.ok).map((c) => `${c.check}: ${c.summary}`).join('; ') || 'incomplete';
+  return (
+    v.checks
+      .filter((c) => !c.ok)
+      .map((c) => `${c.check}: ${c.summary}`)
+      .join('; ') || 'incomplete'
+  );
 }
 
 /** The plan as the journal keeps it: everything but the full file texts (the diff has what changed). */
 export function planForJournal(plan: ChangePlan): unknown {
   return { ...plan, files: plan.files.map(({ before: _b, after: _a, ...rest }) => rest) };
 }
-

@@ -225,8 +225,7 @@ export const CATALOG: readonly DirectiveSpec[] = Object.freeze([
     max: 86_400 * 365,
     default: 300,
     explain: 'Seconds an idle process may live before it is stopped (down to min instances), server-wide.',
-    caveat:
-      'Inside a <VirtualHost> Apache only warns and still says Syntax OK, and the value then acts on the whole server.',
+    caveat: 'Inside a <VirtualHost> Apache only warns and still says Syntax OK, and the value then acts on the whole server.',
   }),
   row('passenger_max_pool_size', {
     apacheName: 'PassengerMaxPoolSize',
@@ -255,12 +254,7 @@ export const CATALOG: readonly DirectiveSpec[] = Object.freeze([
     'integer',
     'Seconds a request may take before its process is killed (Enterprise).',
   ),
-  enterprise(
-    'passenger_rolling_restarts',
-    'PassengerRollingRestarts',
-    'boolean',
-    'Restart processes one by one (Enterprise).',
-  ),
+  enterprise('passenger_rolling_restarts', 'PassengerRollingRestarts', 'boolean', 'Restart processes one by one (Enterprise).'),
   enterprise('passenger_memory_limit', 'PassengerMemoryLimit', 'integer', 'Memory cap per process in MB (Enterprise).'),
 ]);
 
@@ -304,7 +298,5 @@ export function defaultValue(spec: DirectiveSpec, server: WebServer): DirectiveV
 }
 
 export function allowedIn(spec: DirectiveSpec, server: WebServer, context: ApacheContext | NginxContext): boolean {
-  return server === 'apache'
-    ? (spec.contexts.apache as string[]).includes(context)
-    : (spec.contexts.nginx as string[]).includes(context);
+  return server === 'apache' ? (spec.contexts.apache as string[]).includes(context) : (spec.contexts.nginx as string[]).includes(context);
 }

@@ -115,9 +115,14 @@ export function findManagedBlock(content: string | null, file?: string): Managed
 /** The block as text: markers around the body lines, each line ended by `lineEnd`. */
 export function renderManagedBlock(body: readonly string[], lineEnd: LineEnd = '\n'): string {
   for (const line of body) {
-    if (/[\r\n]/.test(line)) throw new PanelError('managed_block_line', 'A managed block line contains a line break.', { hint: 'render each directive on its own line' });
+    if (/[\r\n]/.test(line))
+      throw new PanelError('managed_block_line', 'A managed block line contains a line break.', {
+        hint: 'render each directive on its own line',
+      });
     if (isBeginMarker(line) || isEndMarker(line)) {
-      throw new PanelError('managed_block_line', 'A managed block line looks like a marker.', { hint: 'remove the marker text from the block body' });
+      throw new PanelError('managed_block_line', 'A managed block line looks like a marker.', {
+        hint: 'remove the marker text from the block body',
+      });
     }
   }
   return [BEGIN_MARKER, ...body, END_MARKER].map((l) => l + lineEnd).join('');

@@ -56,7 +56,7 @@ function tokenize(content: string, problems: ParseProblem[]): Token[] {
         if (content[i] === '\\' && i + 1 < content.length) {
           advance();
           const next = advance();
-          value += next === ch || next === '\\' ? next : escapes[next] ?? `\\${next}`;
+          value += next === ch || next === '\\' ? next : (escapes[next] ?? `\\${next}`);
         } else {
           value += advance();
         }

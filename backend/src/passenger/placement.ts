@@ -10,9 +10,7 @@ import { type Placement, checkPlacement } from './value-check.js';
 export type DomainFileKind = 'vhost' | 'vhost_ssl' | 'vhost_nginx' | 'htaccess';
 
 /** Where a config file is included: what its top level means. */
-export type FileBase =
-  | { server: 'apache'; base: 'server' | 'vhost' | 'htaccess' }
-  | { server: 'nginx'; base: 'http' | 'server' };
+export type FileBase = { server: 'apache'; base: 'server' | 'vhost' | 'htaccess' } | { server: 'nginx'; base: 'http' | 'server' };
 
 /** Plesk includes vhost*.conf inside `<VirtualHost>` and vhost_nginx.conf inside `server { }`. */
 export function baseOfDomainFile(kind: DomainFileKind): FileBase {
@@ -40,7 +38,16 @@ export function fileBaseOfPath(path: string | undefined, server: WebServer): Fil
   return { server: 'nginx', base: name.startsWith('last_') ? 'http' : 'server' };
 }
 
-const apacheDirectorySections = new Set(['directory', 'directorymatch', 'location', 'locationmatch', 'files', 'filesmatch', 'proxy', 'proxymatch']);
+const apacheDirectorySections = new Set([
+  'directory',
+  'directorymatch',
+  'location',
+  'locationmatch',
+  'files',
+  'filesmatch',
+  'proxy',
+  'proxymatch',
+]);
 
 /** The context a directive is in, given where its file is included and the sections around it. */
 export function contextAt(file: FileBase, blocks: readonly Pick<BlockRef, 'name'>[]): Placement {
@@ -101,4 +108,3 @@ export function fileNeedsReload(kind: DomainFileKind): boolean {
 export function placementOfFile(kind: DomainFileKind): Placement {
   return contextAt(baseOfDomainFile(kind), []);
 }
-

@@ -136,7 +136,8 @@ function parseString(spec: DirectiveSpec, raw: DirectiveValue): string {
   const text = safeText(spec, String(raw));
   if (spec.allowed) {
     const word = text.toLowerCase();
-    if (!spec.allowed.includes(word)) throw invalid(spec, `"${text}" is not one of the allowed values`, `use one of: ${spec.allowed.join(', ')}`);
+    if (!spec.allowed.includes(word))
+      throw invalid(spec, `"${text}" is not one of the allowed values`, `use one of: ${spec.allowed.join(', ')}`);
     return word;
   }
   if (spec.key === 'passenger_sticky_sessions_cookie_name' && !/^[A-Za-z0-9_.-]{1,64}$/.test(text)) {
@@ -209,7 +210,8 @@ function parseCookieAttributeValue(spec: DirectiveSpec, raw: DirectiveValue): st
       if (!/^-?\d{1,10}$/.test(attr.value!)) throw invalid(spec, 'Max-Age must be a whole number of seconds', 'e.g. Max-Age=86400');
       parts.push(`Max-Age=${attr.value}`);
     } else if (known === 'Domain') {
-      if (!/^\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/.test(attr.value!)) throw invalid(spec, 'Domain must be a host name', 'e.g. Domain=example.com');
+      if (!/^\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/.test(attr.value!))
+        throw invalid(spec, 'Domain must be a host name', 'e.g. Domain=example.com');
       parts.push(`Domain=${attr.value}`);
     } else {
       parts.push(known);

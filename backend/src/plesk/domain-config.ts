@@ -101,7 +101,8 @@ export function readDomainConfig(raw: RawInventory, systemDir: string, name: str
   const nginxLines = raw.generated.get(nginxPath);
   const apache = httpdLines ? parseApacheConfig(sparseText(httpdLines), { file: httpdPath }) : undefined;
   const nginx = nginxLines ? parseNginxConfig(sparseText(nginxLines), { file: nginxPath }) : undefined;
-  if (!apache && !nginx) notes.push(`no generated config in ${confDir} (last_httpd.conf / last_nginx.conf): Plesk has not configured this domain's web server`);
+  if (!apache && !nginx)
+    notes.push(`no generated config in ${confDir} (last_httpd.conf / last_nginx.conf): Plesk has not configured this domain's web server`);
   const apacheHosts = apache ? hostBlocks(apache, 'apache') : [];
   const nginxHosts = nginx ? hostBlocks(nginx, 'nginx') : [];
 

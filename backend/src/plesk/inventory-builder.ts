@@ -77,7 +77,9 @@ function readGlobal(raw: RawInventory): GlobalConfig {
 /** Directives that act at server level: Apache's main config, nginx's http block. */
 function serverLevel(global: GlobalConfig, server: WebServer): ParsedDirective[] {
   if (server === 'apache') {
-    return global.apache.filter((d) => d.key !== undefined && contextAt({ server: 'apache', base: 'server' }, d.blocks).context === 'server');
+    return global.apache.filter(
+      (d) => d.key !== undefined && contextAt({ server: 'apache', base: 'server' }, d.blocks).context === 'server',
+    );
   }
   return global.nginx.filter((d) => d.key !== undefined && contextAt({ server: 'nginx', base: 'http' }, d.blocks).context === 'http');
 }
@@ -112,7 +114,9 @@ function buildDomain(
   // Apache's PassengerEnabled defaults to on everywhere, so only an explicit setting marks a Node.js app.
   const hasApp = enabled.value === true && (enabled.source !== 'default' || rootSetting.source !== 'default');
   const appRoot = hasApp
-    ? normalizeAppRoot(typeof rootSetting.value === 'string' && rootSetting.value !== '' ? rootSetting.value : posix.dirname(config.documentRoot))
+    ? normalizeAppRoot(
+        typeof rootSetting.value === 'string' && rootSetting.value !== '' ? rootSetting.value : posix.dirname(config.documentRoot),
+      )
     : '';
   if (!hasApp) notes.push('no Node.js app: Passenger is not enabled for this domain');
   const startup = effective.passenger_startup_file!.value;

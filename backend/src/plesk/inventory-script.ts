@@ -36,10 +36,19 @@ export const GENERATED_LINE_PATTERN =
 
 /** Global config files that may hold Passenger settings (unmatched globs are harmless: grep -s). */
 const GLOBAL_CANDIDATES = [
-  '/etc/apache2/apache2.conf', '/etc/apache2/mods-enabled/*.conf', '/etc/apache2/mods-enabled/*.load',
-  '/etc/apache2/conf-enabled/*.conf', '/etc/apache2/conf.d/*.conf', '/etc/apache2/sites-enabled/*',
-  '/etc/httpd/conf/httpd.conf', '/etc/httpd/conf.d/*.conf', '/etc/httpd/conf.modules.d/*.conf',
-  '/etc/nginx/nginx.conf', '/etc/nginx/conf.d/*.conf', '/etc/nginx/modules.conf.d/*.conf', '/etc/nginx/modules-enabled/*.conf',
+  '/etc/apache2/apache2.conf',
+  '/etc/apache2/mods-enabled/*.conf',
+  '/etc/apache2/mods-enabled/*.load',
+  '/etc/apache2/conf-enabled/*.conf',
+  '/etc/apache2/conf.d/*.conf',
+  '/etc/apache2/sites-enabled/*',
+  '/etc/httpd/conf/httpd.conf',
+  '/etc/httpd/conf.d/*.conf',
+  '/etc/httpd/conf.modules.d/*.conf',
+  '/etc/nginx/nginx.conf',
+  '/etc/nginx/conf.d/*.conf',
+  '/etc/nginx/modules.conf.d/*.conf',
+  '/etc/nginx/modules-enabled/*.conf',
 ];
 /** Always shipped when present: they hold AllowOverride defaults and the top of the include trees. */
 const ALWAYS_GLOBAL = ['/etc/apache2/apache2.conf', '/etc/httpd/conf/httpd.conf', '/etc/nginx/nginx.conf'];
@@ -140,10 +149,7 @@ printf '%s\n' '${INVENTORY_END}'
 
 /** The argv of the inventory read: run it with SshSession.exec (one round trip). */
 export function inventoryCommand(paths: InventoryPaths = PLESK_PATHS): string[] {
-  return shScript(SCRIPT, [
-    paths.systemDir,
-    GENERATED_LINE_PATTERN,
-  ]);
+  return shScript(SCRIPT, [paths.systemDir, GENERATED_LINE_PATTERN]);
 }
 
 export class InventoryReadError extends PanelError {
@@ -226,7 +232,10 @@ export function parseInventoryOutput(server: string, stdout: string): RawInvento
 }
 
 function lines(text: string): string[] {
-  return text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l !== '');
+  return text
+    .split('\n')
+    .map((l) => l.replace(/\r$/, ''))
+    .filter((l) => l !== '');
 }
 
 /** Parses `grep -n -H -Z` output: `path\0N:text\n` per line. */

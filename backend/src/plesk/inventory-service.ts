@@ -36,9 +36,13 @@ export async function readServerInventory(
   const session = await pool.get(server);
   const result = await session.exec(inventoryCommand(paths), { timeoutMs: options.timeoutMs ?? 120_000, allowFail: true });
   if (result.code !== 0) {
-    throw new InventoryReadError(server.name, `the inventory read exited with code ${result.code}: ${result.stderr.trim().slice(-500) || 'no stderr'}`, {
-      hint: 'the script needs sh, tar, gzip, base64, grep and mktemp on the server; run it by hand to see more',
-    });
+    throw new InventoryReadError(
+      server.name,
+      `the inventory read exited with code ${result.code}: ${result.stderr.trim().slice(-500) || 'no stderr'}`,
+      {
+        hint: 'the script needs sh, tar, gzip, base64, grep and mktemp on the server; run it by hand to see more',
+      },
+    );
   }
   const raw = parseInventoryOutput(server.name, result.stdout);
   const readAt = new Date();

@@ -4,7 +4,12 @@ import type { SshSession } from '../ssh/session.js';
 
 /** The web server refused its config, or a reload / Plesk regeneration failed; `output` is its own words. */
 export class WebServerError extends PanelError {
-  constructor(code: string, message: string, readonly output: string, hint: string) {
+  constructor(
+    code: string,
+    message: string,
+    readonly output: string,
+    hint: string,
+  ) {
     super(code, `${message}${output ? `: ${lastLines(output)}` : ''}`, { hint });
   }
 }
@@ -21,8 +26,12 @@ function lastLines(text: string): string {
 export async function regenerateDomain(session: SshSession, domain: string): Promise<void> {
   const res = await session.exec(['plesk', 'sbin', 'httpdmng', '--reconfigure-domain', domain], { allowFail: true, timeoutMs: 120_000 });
   if (res.code !== 0) {
-    throw new WebServerError('plesk_reconfigure', `plesk could not regenerate the config of ${domain}`, res.stderr || res.stdout,
-      'read the message above; Plesk keeps its previous generated config when its own test fails');
+    throw new WebServerError(
+      'plesk_reconfigure',
+      `plesk could not regenerate the config of ${domain}`,
+      res.stderr || res.stdout,
+      'read the message above; Plesk keeps its previous generated config when its own test fails',
+    );
   }
 }
 
@@ -50,7 +59,11 @@ export async function reloadWebServer(session: SshSession, server: WebServer): P
   const argv = server === 'apache' ? ['apache2ctl', 'graceful'] : ['nginx', '-s', 'reload'];
   const res = await session.exec(argv, { allowFail: true, timeoutMs: 60_000 });
   if (res.code !== 0) {
-    throw new WebServerError('web_server_reload', `\`${argv.join(' ')}\` failed`, res.stderr || res.stdout,
-      'check that the web server is running; its config test passed, so the error is about the running server');
+    throw new WebServerError(
+      'web_server_reload',
+      `\`${argv.join(' ')}\` failed`,
+      res.stderr || res.stdout,
+      'check that the web server is running; its config test passed, so the error is about the running server',
+    );
   }
 }

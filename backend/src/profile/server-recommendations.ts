@@ -50,7 +50,10 @@ export function serverRecommendations(inventory: ServerInventory): ServerPlan {
   }
   const withProcesses = inventory.domains.filter((d) => d.processes.length > 0);
   const processes = withProcesses.reduce((n, d) => n + d.processes.length, 0) + inventory.processesUnmatched.length;
-  const sessions = [...withProcesses.flatMap((d) => d.processes), ...inventory.processesUnmatched].reduce((n, p) => n + (p.sessions ?? 0), 0);
+  const sessions = [...withProcesses.flatMap((d) => d.processes), ...inventory.processesUnmatched].reduce(
+    (n, p) => n + (p.sessions ?? 0),
+    0,
+  );
   const apps = withProcesses.length + (inventory.processesUnmatched.length > 0 ? 1 : 0);
   return {
     server: inventory.server,

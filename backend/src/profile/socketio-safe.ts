@@ -72,7 +72,7 @@ export function socketioSafeProfile(domain: DomainInventory): ProfileResult {
       severity: 'info',
       title: 'Serve this site over https',
       evidence: `${domain.name} answers on plain http only; its sticky cookie had to go without Secure.`,
-      fix: 'Issue a certificate for the site (e.g. Let\'s Encrypt in Plesk), then apply the profile again so the cookie gets Secure back.',
+      fix: "Issue a certificate for the site (e.g. Let's Encrypt in Plesk), then apply the profile again so the cookie gets Secure back.",
     });
   }
 

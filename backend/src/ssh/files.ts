@@ -48,7 +48,16 @@ export async function readFiles(session: SshSession, paths: readonly string[]): 
   return paths.map((path) => {
     const header = lines[i++] ?? '';
     if (header === 'N') {
-      return { path, exists: false, bytes: Buffer.alloc(0), content: '', sha256: undefined, mode: undefined, uid: undefined, gid: undefined };
+      return {
+        path,
+        exists: false,
+        bytes: Buffer.alloc(0),
+        content: '',
+        sha256: undefined,
+        mode: undefined,
+        uid: undefined,
+        gid: undefined,
+      };
     }
     if (header === 'X') {
       throw new SshCommandError(session.name, `server ${session.name}: ${path} exists but is not a regular file`, {
@@ -59,11 +68,15 @@ export async function readFiles(session: SshSession, paths: readonly string[]): 
     }
     const match = /^F (\d+) (\d+) (\d+)$/.exec(header);
     if (!match) {
-      throw new SshCommandError(session.name, `server ${session.name}: unexpected output while reading ${path}: ${JSON.stringify(header.slice(0, 80))}`, {
-        exitCode: 0,
-        stderrTail: '',
-        stdout: stdout.slice(0, 2000),
-      });
+      throw new SshCommandError(
+        session.name,
+        `server ${session.name}: unexpected output while reading ${path}: ${JSON.stringify(header.slice(0, 80))}`,
+        {
+          exitCode: 0,
+          stderrTail: '',
+          stdout: stdout.slice(0, 2000),
+        },
+      );
     }
     const bytes = Buffer.from(lines[i++] ?? '', 'base64');
     return {
@@ -116,7 +129,11 @@ done
  * new content, never half). Not atomic across files: a failure leaves earlier files written, which is
  * why apply/ takes a checkpoint first. Returns the SHA-256 of what was written, per path.
  */
-export async function writeFiles(session: SshSession, files: readonly FileWrite[], opts: { timeoutMs?: number } = {}): Promise<Record<string, string>> {
+export async function writeFiles(
+  session: SshSession,
+  files: readonly FileWrite[],
+  opts: { timeoutMs?: number } = {},
+): Promise<Record<string, string>> {
   if (files.length === 0) return {};
   const args: string[] = [];
   const payload: Buffer[] = [];

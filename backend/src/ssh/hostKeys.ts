@@ -54,7 +54,10 @@ export function knownHostsName(host: string, port: number): string {
 }
 
 function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`, 'i');
 }
 
@@ -103,9 +106,7 @@ export interface HostKeyPin {
   knownHostsPath?: string | undefined;
 }
 
-export type HostKeyDecision =
-  | { ok: true; fingerprint: string }
-  | { ok: false; fingerprint: string; reason: string };
+export type HostKeyDecision = { ok: true; fingerprint: string } | { ok: false; fingerprint: string; reason: string };
 
 /**
  * Decides whether a presented host key is acceptable. Every configured pin must agree:
@@ -129,9 +130,10 @@ export function checkHostKey(pin: HostKeyPin, keyBlob: Buffer): HostKeyDecision 
     }
     const listed = forHost.filter((e) => e.marker === undefined);
     if (!listed.some((e) => e.key.equals(keyBlob))) {
-      const reason = listed.length === 0
-        ? `${hostName} presented ${fingerprint} but ${where} has no key for this host`
-        : `${hostName} presented ${fingerprint}, which differs from the key(s) in ${where} (${listed.map((e) => fingerprintOf(e.key)).join(', ')}): the host key changed`;
+      const reason =
+        listed.length === 0
+          ? `${hostName} presented ${fingerprint} but ${where} has no key for this host`
+          : `${hostName} presented ${fingerprint}, which differs from the key(s) in ${where} (${listed.map((e) => fingerprintOf(e.key)).join(', ')}): the host key changed`;
       return { ok: false, fingerprint, reason };
     }
   }
@@ -142,9 +144,7 @@ export function checkHostKey(pin: HostKeyPin, keyBlob: Buffer): HostKeyDecision 
 export function hostKeyAlgorithmsFor(pin: HostKeyPin): string[] | undefined {
   if (!pin.knownHosts) return undefined;
   const types = new Set(
-    pin.knownHosts
-      .filter((e) => e.marker === undefined && patternsMatch(e.patterns, pin.host, pin.port))
-      .map((e) => e.keyType),
+    pin.knownHosts.filter((e) => e.marker === undefined && patternsMatch(e.patterns, pin.host, pin.port)).map((e) => e.keyType),
   );
   const algorithms = [...types].flatMap((t) => ALGORITHMS_FOR_KEY_TYPE[t] ?? []);
   return algorithms.length > 0 ? algorithms : undefined;

@@ -9,8 +9,14 @@ export interface SessionStats {
 }
 
 function sameTarget(a: SshTarget, b: SshTarget): boolean {
-  return a.host === b.host && a.port === b.port && a.username === b.username && a.privateKeyPath === b.privateKeyPath
-    && a.knownHostsPath === b.knownHostsPath && a.hostKeyFingerprint === b.hostKeyFingerprint;
+  return (
+    a.host === b.host &&
+    a.port === b.port &&
+    a.username === b.username &&
+    a.privateKeyPath === b.privateKeyPath &&
+    a.knownHostsPath === b.knownHostsPath &&
+    a.hostKeyFingerprint === b.hostKeyFingerprint
+  );
 }
 
 /**

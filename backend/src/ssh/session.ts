@@ -1,13 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { NodeSSH } from 'node-ssh';
 import { errorMessage } from '../errors.js';
-import {
-  SshAuthError,
-  SshCommandError,
-  SshHostKeyError,
-  SshTimeoutError,
-  SshUnreachableError,
-} from './errors.js';
+import { SshAuthError, SshCommandError, SshHostKeyError, SshTimeoutError, SshUnreachableError } from './errors.js';
 import { checkHostKey, hostKeyAlgorithmsFor, normalizeFingerprint, parseKnownHosts, type HostKeyPin } from './hostKeys.js';
 import { shellQuote, shScript } from './quote.js';
 
@@ -152,9 +146,14 @@ export class SshSession {
     if (hostKeyFingerprint !== undefined) {
       pin.fingerprint = normalizeFingerprint(hostKeyFingerprint);
       if (!pin.fingerprint) {
-        throw new SshHostKeyError(name, `server ${name}: hostKeyFingerprint "${hostKeyFingerprint}" is not a SHA256:<base64> fingerprint`, undefined, {
-          hint: 'copy it from `ssh-keygen -lf <(ssh-keyscan -p PORT HOST)`',
-        });
+        throw new SshHostKeyError(
+          name,
+          `server ${name}: hostKeyFingerprint "${hostKeyFingerprint}" is not a SHA256:<base64> fingerprint`,
+          undefined,
+          {
+            hint: 'copy it from `ssh-keygen -lf <(ssh-keyscan -p PORT HOST)`',
+          },
+        );
       }
     }
     if (knownHostsPath !== undefined) {
@@ -162,7 +161,9 @@ export class SshSession {
       try {
         text = await readFile(knownHostsPath, 'utf8');
       } catch (err) {
-        throw new SshHostKeyError(name, `server ${name}: cannot read known_hosts file ${knownHostsPath}: ${errorMessage(err)}`, undefined, { cause: err });
+        throw new SshHostKeyError(name, `server ${name}: cannot read known_hosts file ${knownHostsPath}: ${errorMessage(err)}`, undefined, {
+          cause: err,
+        });
       }
       pin.knownHosts = parseKnownHosts(text);
     }
@@ -284,10 +285,16 @@ export class SshSession {
       const started = performance.now();
       try {
         const result = await this.run(ssh, command, argv, { ...opts, timeoutMs });
-        this.options.logger?.debug({ server: this.target.name, cmd: describeCommand(argv), code: result.code, ms: Math.round(performance.now() - started) }, 'ssh exec');
+        this.options.logger?.debug(
+          { server: this.target.name, cmd: describeCommand(argv), code: result.code, ms: Math.round(performance.now() - started) },
+          'ssh exec',
+        );
         return result;
       } catch (err) {
-        this.options.logger?.debug({ server: this.target.name, cmd: describeCommand(argv), err: errorMessage(err), ms: Math.round(performance.now() - started) }, 'ssh exec failed');
+        this.options.logger?.debug(
+          { server: this.target.name, cmd: describeCommand(argv), err: errorMessage(err), ms: Math.round(performance.now() - started) },
+          'ssh exec failed',
+        );
         throw err;
       }
     } finally {
@@ -329,9 +336,11 @@ export class SshSession {
         } catch {
           // Already closed.
         }
-        reject(new SshTimeoutError(name, `server ${name}: \`${describeCommand(argv)}\` did not finish within ${timeoutMs} ms`, timeoutMs, {
-          hint: 'the server stops it within a few seconds; retry, or raise the timeout if the server is just slow',
-        }));
+        reject(
+          new SshTimeoutError(name, `server ${name}: \`${describeCommand(argv)}\` did not finish within ${timeoutMs} ms`, timeoutMs, {
+            hint: 'the server stops it within a few seconds; retry, or raise the timeout if the server is just slow',
+          }),
+        );
       }, timeoutMs);
     });
 
@@ -340,7 +349,9 @@ export class SshSession {
       response = await Promise.race([running, timedOut]);
     } catch (err) {
       if (err instanceof SshTimeoutError) throw err;
-      throw new SshUnreachableError(name, `server ${name}: could not run \`${describeCommand(argv)}\`: ${errorMessage(err)}`, { cause: err });
+      throw new SshUnreachableError(name, `server ${name}: could not run \`${describeCommand(argv)}\`: ${errorMessage(err)}`, {
+        cause: err,
+      });
     } finally {
       clearTimeout(timer);
     }

@@ -18,20 +18,22 @@ export class DomainLockRows {
   }
 
   tryAcquireLock(key: string, owner: string, leaseMs: number): { acquired: true } | { acquired: false; owner: string } {
-    return this.db.transaction(() => {
-      const now = Date.now();
-      const row = this.db.prepare('SELECT owner, expires_at FROM domain_locks WHERE lock_key = ?').get(key) as
-        | { owner: string; expires_at: number }
-        | undefined;
-      if (row && row.expires_at > now) return { acquired: false as const, owner: row.owner };
-      this.db
-        .prepare(
-          `INSERT INTO domain_locks (lock_key, owner, acquired_at, expires_at) VALUES (?, ?, ?, ?)
+    return this.db
+      .transaction(() => {
+        const now = Date.now();
+        const row = this.db.prepare('SELECT owner, expires_at FROM domain_locks WHERE lock_key = ?').get(key) as
+          | { owner: string; expires_at: number }
+          | undefined;
+        if (row && row.expires_at > now) return { acquired: false as const, owner: row.owner };
+        this.db
+          .prepare(
+            `INSERT INTO domain_locks (lock_key, owner, acquired_at, expires_at) VALUES (?, ?, ?, ?)
            ON CONFLICT (lock_key) DO UPDATE SET owner = excluded.owner, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at`,
-        )
-        .run(key, owner, nowIso(), now + leaseMs);
-      return { acquired: true as const };
-    }).immediate();
+          )
+          .run(key, owner, nowIso(), now + leaseMs);
+        return { acquired: true as const };
+      })
+      .immediate();
   }
 
   releaseLock(key: string, owner: string): void {

@@ -121,21 +121,23 @@ export class JobsRepository {
   }
 
   update(id: string, patch: { status?: JobStatus; plan?: unknown; summary?: unknown; endedAt?: string }): JobRecord {
-    const result = this.db.prepare(`
+    const result = this.db
+      .prepare(`
       UPDATE jobs SET
         status = COALESCE(@status, status),
         plan_json = COALESCE(@plan, plan_json),
         summary_json = COALESCE(@summary, summary_json),
         ended_at = COALESCE(@endedAt, ended_at),
         updated_at = @now
-      WHERE id = @id`).run({
-      id,
-      status: patch.status ?? null,
-      plan: toJson(patch.plan),
-      summary: toJson(patch.summary),
-      endedAt: patch.endedAt ?? null,
-      now: nowIso(),
-    });
+      WHERE id = @id`)
+      .run({
+        id,
+        status: patch.status ?? null,
+        plan: toJson(patch.plan),
+        summary: toJson(patch.summary),
+        endedAt: patch.endedAt ?? null,
+        now: nowIso(),
+      });
     if (result.changes === 0) throw new Error(`no job with id ${id}`);
     return this.get(id) as JobRecord;
   }
@@ -147,14 +149,25 @@ export class JobsRepository {
 
   /** Newest first. */
   list(filter: { status?: JobStatus; limit?: number } = {}): JobRecord[] {
-    const rows = filter.status === undefined
-      ? this.db.prepare('SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ?').all(filter.limit ?? 100)
-      : this.db.prepare('SELECT * FROM jobs WHERE status = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(filter.status, filter.limit ?? 100);
+    const rows =
+      filter.status === undefined
+        ? this.db.prepare('SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ?').all(filter.limit ?? 100)
+        : this.db
+            .prepare('SELECT * FROM jobs WHERE status = ? ORDER BY created_at DESC, rowid DESC LIMIT ?')
+            .all(filter.status, filter.limit ?? 100);
     return (rows as JobRow[]).map(jobFromRow);
   }
 
   setDomainState(jobId: string, server: string, domain: string, state: string, extra: { changeId?: string; message?: string } = {}): void {
-    this.upsertDomain.run({ jobId, server, domain, state, changeId: extra.changeId ?? null, message: extra.message ?? null, now: nowIso() });
+    this.upsertDomain.run({
+      jobId,
+      server,
+      domain,
+      state,
+      changeId: extra.changeId ?? null,
+      message: extra.message ?? null,
+      now: nowIso(),
+    });
   }
 
   domainStates(jobId: string): JobDomainState[] {

@@ -277,9 +277,10 @@ export class JournalRepository implements JournalPort {
 
   /** In the order they happened. */
   events(owner: EventOwner): EventRecord[] {
-    const rows = owner.changeId !== undefined
-      ? this.db.prepare('SELECT * FROM events WHERE change_id = ? ORDER BY id').all(owner.changeId)
-      : this.db.prepare('SELECT * FROM events WHERE job_id = ? ORDER BY id').all(owner.jobId ?? null);
+    const rows =
+      owner.changeId !== undefined
+        ? this.db.prepare('SELECT * FROM events WHERE change_id = ? ORDER BY id').all(owner.changeId)
+        : this.db.prepare('SELECT * FROM events WHERE job_id = ? ORDER BY id').all(owner.jobId ?? null);
     return (rows as EventRow[]).map(eventFromRow);
   }
 
@@ -291,7 +292,13 @@ export class JournalRepository implements JournalPort {
     };
   }
 
-  saveCheckpoint(input: { id?: string; server: string; domain?: string | null; reason?: string; files: CheckpointFile[] }): CheckpointRecord {
+  saveCheckpoint(input: {
+    id?: string;
+    server: string;
+    domain?: string | null;
+    reason?: string;
+    files: CheckpointFile[];
+  }): CheckpointRecord {
     const id = input.id ?? newId('cp');
     this.insertCheckpoint.run({
       id,
@@ -311,9 +318,12 @@ export class JournalRepository implements JournalPort {
 
   /** Newest first; all of a server's checkpoints when no domain is given. */
   listCheckpoints(server: string, domain?: string, limit = 50): CheckpointRecord[] {
-    const rows = domain === undefined
-      ? this.db.prepare('SELECT * FROM checkpoints WHERE server = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(server, limit)
-      : this.db.prepare('SELECT * FROM checkpoints WHERE server = ? AND domain = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(server, domain, limit);
+    const rows =
+      domain === undefined
+        ? this.db.prepare('SELECT * FROM checkpoints WHERE server = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(server, limit)
+        : this.db
+            .prepare('SELECT * FROM checkpoints WHERE server = ? AND domain = ? ORDER BY created_at DESC, rowid DESC LIMIT ?')
+            .all(server, domain, limit);
     return (rows as CheckpointRow[]).map(checkpointFromRow);
   }
 }

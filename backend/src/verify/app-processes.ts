@@ -25,12 +25,16 @@ export interface AppProcesses {
 
 const STATUS_COMMAND = ['passenger-status', '--show=xml'];
 
-
 // Seen on the test host during an Apache restart or graceful reload: for a moment the old instance
 // is still registered beside the new one, or none is. Both pass within seconds.
-const TRANSIENT_STATUS = /multiple Phusion Passenger\(R\) instances are running|no Phusion Passenger\(R\) instances running|doesn't seem to be running/i;
+const TRANSIENT_STATUS =
+  /multiple Phusion Passenger\(R\) instances are running|no Phusion Passenger\(R\) instances running|doesn't seem to be running/i;
 
-export async function readAppProcesses(ssh: RemoteRunner, appRoot: string, options: { timeoutMs?: number; settleMs?: number } = {}): Promise<AppProcesses> {
+export async function readAppProcesses(
+  ssh: RemoteRunner,
+  appRoot: string,
+  options: { timeoutMs?: number; settleMs?: number } = {},
+): Promise<AppProcesses> {
   const settleUntil = Date.now() + (options.settleMs ?? 8_000);
   const timeoutMs = options.timeoutMs ?? 15_000;
   for (;;) {

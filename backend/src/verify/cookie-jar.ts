@@ -183,7 +183,10 @@ class BrowserCookieJar implements CookieJar {
     const existing = this.cookies.findIndex((c) => c.name === name && c.domain === domain && c.path === path && c.hostOnly === hostOnly);
     if (!isSecureScheme(url) && !secure) {
       // An http response may not shadow a Secure cookie of the same name (leave-secure-cookies-alone).
-      const shadowed = this.cookies.some((c) => c.secure && c.name === name && (domainMatches(c.domain, domain) || domainMatches(domain, c.domain)) && pathMatches(path, c.path));
+      const shadowed = this.cookies.some(
+        (c) =>
+          c.secure && c.name === name && (domainMatches(c.domain, domain) || domainMatches(domain, c.domain)) && pathMatches(path, c.path),
+      );
       if (shadowed) return refuse('an http response may not overwrite a Secure cookie of the same name');
     }
     const expiresAt = expiryOf(attributes, now);
@@ -217,7 +220,10 @@ class BrowserCookieJar implements CookieJar {
       if (context.crossSite) {
         if (c.sameSite === 'strict') return false;
         // Chromium treats a cookie without SameSite as Lax.
-        if ((c.sameSite === 'lax' || c.sameSite === 'unspecified') && !(context.topLevelNavigation && (method === 'GET' || method === 'HEAD'))) {
+        if (
+          (c.sameSite === 'lax' || c.sameSite === 'unspecified') &&
+          !(context.topLevelNavigation && (method === 'GET' || method === 'HEAD'))
+        ) {
           return false;
         }
       }
@@ -268,7 +274,9 @@ class IgnoreSecureCookieJar implements CookieJar {
         createdAt: now,
       });
       const expired = expiresAt !== undefined && expiresAt <= now;
-      return expired ? { name: parsed.name, stored: false, reason: 'expired: the server deleted it', raw } : { name: parsed.name, stored: true, raw };
+      return expired
+        ? { name: parsed.name, stored: false, reason: 'expired: the server deleted it', raw }
+        : { name: parsed.name, stored: true, raw };
     });
   }
 

@@ -1,13 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { createCookieJar, type CookieDecision, type CookieJar, type CookieMode } from './cookie-jar.js';
-import {
-  connectRequest,
-  decodePayload,
-  parseEngineError,
-  parseOpenPacket,
-  socketPacketsOf,
-  type EngineError,
-} from './engineio-packets.js';
+import { connectRequest, decodePayload, parseEngineError, parseOpenPacket, socketPacketsOf, type EngineError } from './engineio-packets.js';
 import { PublicHttpClient, publicUrl, type HttpResponse, type PublicTarget } from './http-client.js';
 import { ValidationError } from '../errors.js';
 
@@ -119,7 +112,10 @@ export async function runOverlapProbe(target: PublicTarget, options: ProbeOption
     throw new ValidationError(`rounds must be an integer 1-1000, got ${rounds}`, { field: 'rounds' });
   }
   const path = normaliseSocketIoPath(options.socketIoPath ?? DEFAULTS.socketIoPath);
-  const client = new PublicHttpClient(target, { keepAlive: options.keepAlive ?? true, timeoutMs: options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs });
+  const client = new PublicHttpClient(target, {
+    keepAlive: options.keepAlive ?? true,
+    timeoutMs: options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
+  });
   const probe = new OverlapProbe(client, target, path, rounds, options);
   try {
     return await probe.run();
@@ -230,7 +226,12 @@ class OverlapProbe {
     this.sid = sid;
     const post = await this.send(round, 'connect-post', 'POST', connectRequest('/'));
     this.expectPostOk(post, 'connect POST');
-    await this.pollUntil(round, 'connect-get', (body) => socketPacketsOf(body).some((p) => p.namespace === '/' && p.type === 'connect'), 'connect answer');
+    await this.pollUntil(
+      round,
+      'connect-get',
+      (body) => socketPacketsOf(body).some((p) => p.namespace === '/' && p.type === 'connect'),
+      'connect answer',
+    );
   }
 
   /** One overlap: a GET held open, a POST sent meanwhile, the GET must bring the POST's answer. */
@@ -258,7 +259,8 @@ class OverlapProbe {
       await heldGet.done.catch(() => undefined);
       this.expectPostOk(post, 'probe POST');
     }
-    const answered = (body: string): boolean => socketPacketsOf(body).some((p) => p.namespace === namespace && (p.type === 'connect_error' || p.type === 'connect'));
+    const answered = (body: string): boolean =>
+      socketPacketsOf(body).some((p) => p.namespace === namespace && (p.type === 'connect_error' || p.type === 'connect'));
     const first = await heldGet.done;
     this.expectStatus(first, 'held GET');
     if (answered(first.response.body)) return;
@@ -267,7 +269,13 @@ class OverlapProbe {
   }
 
   /** GETs until `done(body)` holds, answering pings on the way; bounded. */
-  private async pollUntil(round: number, phase: ProbePhase, done: (body: string) => boolean, what: string, polls = MAX_POLLS_PER_ROUND): Promise<void> {
+  private async pollUntil(
+    round: number,
+    phase: ProbePhase,
+    done: (body: string) => boolean,
+    what: string,
+    polls = MAX_POLLS_PER_ROUND,
+  ): Promise<void> {
     for (let i = 0; i < polls; i++) {
       const get = await this.send(round, phase, 'GET');
       this.expectStatus(get, phase);
@@ -324,7 +332,14 @@ class OverlapProbe {
     let settled = false;
     const sid = this.sid;
     const done = this.client
-      .request({ method, path: requestPath, headers, ...(body === undefined ? {} : { body }), signal: controller.signal, onSent: sentResolve })
+      .request({
+        method,
+        path: requestPath,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        signal: controller.signal,
+        onSent: sentResolve,
+      })
       .then((response) => {
         this.noteCookies(url, response, context);
         const error = response.status === 200 ? undefined : parseEngineError(response.body);
@@ -381,7 +396,6 @@ function oneLine(text: string): string {
   return JSON.stringify(text.replace(/\s+/g, ' ').slice(0, 160));
 }
 
-
 export interface HandshakeCheck {
   ok: boolean;
   status?: number;
@@ -394,14 +408,18 @@ export interface HandshakeCheck {
  * One Engine.IO handshake through the public path: the cheapest request that proves the app
  * itself (not only the web server) answers, whatever routes the app defines.
  */
-export async function checkHandshake(target: PublicTarget, options: { socketIoPath?: string; timeoutMs?: number } = {}): Promise<HandshakeCheck> {
+export async function checkHandshake(
+  target: PublicTarget,
+  options: { socketIoPath?: string; timeoutMs?: number } = {},
+): Promise<HandshakeCheck> {
   const path = normaliseSocketIoPath(options.socketIoPath ?? DEFAULTS.socketIoPath);
   const client = new PublicHttpClient(target, { keepAlive: false, timeoutMs: options.timeoutMs ?? 5_000 });
   const started = Date.now();
   try {
     const response = await client.request({ method: 'GET', path: `${path}?EIO=4&transport=polling&t=${cacheBuster()}` });
     const ms = Date.now() - started;
-    if (response.status !== 200) return { ok: false, status: response.status, detail: `handshake answered HTTP ${response.status}: ${oneLine(response.body)}`, ms };
+    if (response.status !== 200)
+      return { ok: false, status: response.status, detail: `handshake answered HTTP ${response.status}: ${oneLine(response.body)}`, ms };
     const open = parseOpenPacket(response.body);
     return { ok: true, status: 200, sid: open.sid, detail: 'handshake answered with an Engine.IO open packet', ms };
   } catch (err) {

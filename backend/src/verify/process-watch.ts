@@ -42,7 +42,8 @@ export interface WatchResult {
 export async function watchProcesses(ssh: RemoteRunner, appRoot: string, options: WatchOptions = {}): Promise<WatchResult> {
   const windowMs = options.windowMs ?? 10_000;
   const intervalMs = options.intervalMs ?? 1_000;
-  if (!(windowMs >= 0 && windowMs <= 600_000)) throw new ValidationError(`watch window must be 0-600000 ms, got ${windowMs}`, { field: 'watchWindowMs' });
+  if (!(windowMs >= 0 && windowMs <= 600_000))
+    throw new ValidationError(`watch window must be 0-600000 ms, got ${windowMs}`, { field: 'watchWindowMs' });
   if (!(intervalMs >= 100)) throw new ValidationError(`watch interval must be at least 100 ms, got ${intervalMs}`, { field: 'intervalMs' });
   const started = Date.now();
   const end = started + windowMs;

@@ -1,5 +1,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { describeProcesses, readAppProcesses, servingProcesses, type AppProcesses, type ObservedProcess, type RemoteRunner } from './app-processes.js';
+import {
+  describeProcesses,
+  readAppProcesses,
+  servingProcesses,
+  type AppProcesses,
+  type ObservedProcess,
+  type RemoteRunner,
+} from './app-processes.js';
 import { PassengerCommandError, RestartTimeoutError } from './errors.js';
 import { ValidationError } from '../errors.js';
 import { newestPassengerInstance } from './passenger-instance.js';
@@ -45,7 +52,8 @@ export interface RestartResult {
 export async function restartApp(ssh: RemoteRunner, appRoot: string, options: RestartOptions): Promise<RestartResult> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const pollMs = options.pollMs ?? 300;
-  if (!appRoot.startsWith('/')) throw new ValidationError(`app root must be an absolute path, got ${JSON.stringify(appRoot)}`, { field: 'appRoot' });
+  if (!appRoot.startsWith('/'))
+    throw new ValidationError(`app root must be an absolute path, got ${JSON.stringify(appRoot)}`, { field: 'appRoot' });
   const before = await readAppProcesses(ssh, appRoot);
   const oldGupids = new Set(before.processes.map((p) => p.gupid));
   const restartedAt = Date.now();
@@ -83,7 +91,17 @@ export async function restartApp(ssh: RemoteRunner, appRoot: string, options: Re
       lastSeen += `; ${serveCheck.detail}`;
       if (serveCheck.ok && replaced) {
         const servedAt = Date.now();
-        return { appRoot, before: before.processes, after: fresh, draining, restartedAt, servedAt, ms: servedAt - restartedAt, polls, serveCheck };
+        return {
+          appRoot,
+          before: before.processes,
+          after: fresh,
+          draining,
+          restartedAt,
+          servedAt,
+          ms: servedAt - restartedAt,
+          polls,
+          serveCheck,
+        };
       }
     }
     await delay(Math.min(pollMs, Math.max(0, deadline - Date.now())));

@@ -101,10 +101,21 @@ export async function verifyDomain(ssh: RemoteRunner, target: VerifyTarget, opti
   };
   const startedAt = new Date().toISOString();
   const checks: CheckEvidence[] = [];
-  const report: Omit<VerificationReport, 'ok' | 'verdict' | 'finishedAt'> = { domain: target.domain, scheme, cookieMode, startedAt, checks, events };
+  const report: Omit<VerificationReport, 'ok' | 'verdict' | 'finishedAt'> = {
+    domain: target.domain,
+    scheme,
+    cookieMode,
+    startedAt,
+    checks,
+    events,
+  };
   const probeOptions = { socketIoPath: target.socketIoPath, rounds, cookieMode };
 
-  emit('baseline', 'start', `baseline probe of ${scheme}://${target.domain}${target.socketIoPath} (${rounds} rounds, ${cookieMode} cookies)`);
+  emit(
+    'baseline',
+    'start',
+    `baseline probe of ${scheme}://${target.domain}${target.socketIoPath} (${rounds} rounds, ${cookieMode} cookies)`,
+  );
   try {
     report.baseline = await runOverlapProbe(publicTarget, probeOptions);
     emit('baseline', 'info', `before restart: ${probeSummary(report.baseline)}`, compactProbe(report.baseline));
@@ -147,7 +158,10 @@ export async function verifyDomain(ssh: RemoteRunner, target: VerifyTarget, opti
   report.websocket = ws;
   const wsOk = ws.outcome !== 'failed';
   checks.push({ check: 'websocket', ok: wsOk, summary: `${ws.outcome}: ${ws.detail}` });
-  emit('websocket', ws.outcome === 'ok' ? 'ok' : ws.outcome === 'failed' ? 'fail' : 'info', `${ws.outcome}: ${ws.detail}`, { statusLine: ws.statusLine, ms: ws.ms });
+  emit('websocket', ws.outcome === 'ok' ? 'ok' : ws.outcome === 'failed' ? 'fail' : 'info', `${ws.outcome}: ${ws.detail}`, {
+    statusLine: ws.statusLine,
+    ms: ws.ms,
+  });
 
   const windowMs = options.watchWindowMs ?? 10_000;
   emit('watch', 'start', `watching the app's processes for ${windowMs} ms`);

@@ -78,10 +78,14 @@ interface RawAttempt {
 }
 
 function judge(attempt: RawAttempt, key: string): { upgraded: boolean; detail: string } {
-  if (attempt.status === undefined) return { upgraded: false, detail: `no HTTP answer to the upgrade: ${attempt.error ?? 'connection closed'}` };
-  if (attempt.status !== 101) return { upgraded: false, detail: `Unexpected server response: ${attempt.status} (no 101 Switching Protocols)` };
+  if (attempt.status === undefined)
+    return { upgraded: false, detail: `no HTTP answer to the upgrade: ${attempt.error ?? 'connection closed'}` };
+  if (attempt.status !== 101)
+    return { upgraded: false, detail: `Unexpected server response: ${attempt.status} (no 101 Switching Protocols)` };
   const h = attempt.headers;
-  const expectedAccept = createHash('sha1').update(key + WEBSOCKET_GUID).digest('base64');
+  const expectedAccept = createHash('sha1')
+    .update(key + WEBSOCKET_GUID)
+    .digest('base64');
   const missing: string[] = [];
   if ((h['upgrade'] ?? '').toLowerCase() !== 'websocket') missing.push('Upgrade: websocket');
   if (!/(^|,)\s*upgrade\s*(,|$)/i.test(h['connection'] ?? '')) missing.push('Connection: Upgrade');
@@ -93,13 +97,23 @@ function judge(attempt: RawAttempt, key: string): { upgraded: boolean; detail: s
   if (attempt.chunkedStream) {
     // Seen through nginx: Apache+Passenger wrap the upgraded stream in HTTP chunked framing
     // ("6d\r\n" before each frame), so ws reports "Invalid WebSocket frame: RSV2 and RSV3 must be clear".
-    return { upgraded: false, detail: `101 received but the upgraded stream is HTTP chunk-encoded (${JSON.stringify(attempt.streamStart ?? '')}): WebSocket clients see an invalid frame` };
+    return {
+      upgraded: false,
+      detail: `101 received but the upgraded stream is HTTP chunk-encoded (${JSON.stringify(attempt.streamStart ?? '')}): WebSocket clients see an invalid frame`,
+    };
   }
   if (attempt.firstFrame === undefined) {
     const start = attempt.streamStart ? ` (stream starts ${JSON.stringify(attempt.streamStart)})` : '';
-    return { upgraded: false, detail: `101 received but no valid WebSocket frame followed${start}: ${attempt.error ?? 'connection closed'}` };
+    return {
+      upgraded: false,
+      detail: `101 received but no valid WebSocket frame followed${start}: ${attempt.error ?? 'connection closed'}`,
+    };
   }
-  if (!attempt.firstFrame.startsWith('0{')) return { upgraded: false, detail: `101 received but the first frame is not an Engine.IO open packet: ${JSON.stringify(attempt.firstFrame.slice(0, 80))}` };
+  if (!attempt.firstFrame.startsWith('0{'))
+    return {
+      upgraded: false,
+      detail: `101 received but the first frame is not an Engine.IO open packet: ${JSON.stringify(attempt.firstFrame.slice(0, 80))}`,
+    };
   return { upgraded: true, detail: 'WebSocket upgrade succeeded and the Engine.IO open packet arrived over it' };
 }
 
@@ -111,7 +125,12 @@ function rawUpgrade(target: PublicTarget, path: string, key: string, timeoutMs: 
     let finished = false;
     const socket: net.Socket =
       target.scheme === 'https'
-        ? tls.connect({ host: target.address, port: target.port, servername: target.domain, rejectUnauthorized: !target.acceptSelfSignedOnTestHost })
+        ? tls.connect({
+            host: target.address,
+            port: target.port,
+            servername: target.domain,
+            rejectUnauthorized: !target.acceptSelfSignedOnTestHost,
+          })
         : net.connect({ host: target.address, port: target.port });
     const finish = (error?: string): void => {
       if (finished) return;

@@ -61,7 +61,9 @@ const consoleLog: PanelLogger = {
 export function normaliseBasePath(basePath: string | undefined): string {
   const trimmed = (basePath ?? '').replace(/\/+$/, '');
   if (trimmed !== '' && !/^\/[A-Za-z0-9._~\/-]+$/.test(trimmed)) {
-    throw new PanelError('invalid_base_path', `The base path ${JSON.stringify(basePath)} is not a plain URL path.`, { hint: 'use a form like /modules/passenger-panel/panel' });
+    throw new PanelError('invalid_base_path', `The base path ${JSON.stringify(basePath)} is not a plain URL path.`, {
+      hint: 'use a form like /modules/passenger-panel/panel',
+    });
   }
   return trimmed;
 }
@@ -72,7 +74,9 @@ export async function startPanel(options: StartPanelOptions): Promise<RunningPan
   const basePath = normaliseBasePath(options.basePath);
   const log = options.log ?? consoleLog;
   if (options.mode === 'plesk' && !options.tokenSecret) {
-    throw new PanelError('secret_missing', 'Plesk mode needs the token secret shared with the extension.', { hint: 'pass --token-secret-file <path>' });
+    throw new PanelError('secret_missing', 'Plesk mode needs the token secret shared with the extension.', {
+      hint: 'pass --token-secret-file <path>',
+    });
   }
 
   const views = new ViewRenderer(options.viewsDir ?? DEFAULT_VIEWS_DIR);
@@ -102,14 +106,21 @@ export async function startPanel(options: StartPanelOptions): Promise<RunningPan
   app.use('/static', express.static(`${views.viewsDir}/static`, { maxAge: '1h', index: false }));
   app.use(loadSession(auth));
   // The Plesk token exchange parses its own (larger) body; every other form stays small.
-  const unlessPleskAuth = (middleware: express.RequestHandler): express.RequestHandler => (req, res, next) =>
-    req.path === PLESK_AUTH_PATH ? next() : middleware(req, res, next);
+  const unlessPleskAuth =
+    (middleware: express.RequestHandler): express.RequestHandler =>
+    (req, res, next) =>
+      req.path === PLESK_AUTH_PATH ? next() : middleware(req, res, next);
   app.use(unlessPleskAuth(express.urlencoded({ extended: false, limit: '64kb' })));
   app.use(unlessPleskAuth(express.json({ limit: '256kb' })));
   app.use(requireCsrf(options.mode === 'plesk' ? [PLESK_AUTH_PATH] : []));
   app.use(authRoutes(auth));
   app.get('/logged-out', (_req, res) => {
-    res.send(views.render('message', layoutFor(res, basePath, 'Logged out'), { heading: 'You are logged out', text: 'Open Passenger Panel again from Plesk to continue.' }));
+    res.send(
+      views.render('message', layoutFor(res, basePath, 'Logged out'), {
+        heading: 'You are logged out',
+        text: 'Open Passenger Panel again from Plesk to continue.',
+      }),
+    );
   });
   app.use(requireUser(auth));
 
@@ -126,7 +137,8 @@ export async function startPanel(options: StartPanelOptions): Promise<RunningPan
   app.post('/refresh', async (_req, res, next) => {
     try {
       assertAdmin(userOf(res), 'Reading every server again');
-      if (!options.services.inventory?.refresh) throw new PanelError('inventory_unavailable', 'The inventory service is not connected to this panel.');
+      if (!options.services.inventory?.refresh)
+        throw new PanelError('inventory_unavailable', 'The inventory service is not connected to this panel.');
       await options.services.inventory.refresh();
       res.redirect(303, `${basePath}/`);
     } catch (err) {
@@ -134,19 +146,29 @@ export async function startPanel(options: StartPanelOptions): Promise<RunningPan
     }
   });
 
-  app.use(domainRoutes({ services: options.services, views, basePath, layoutFor: (res, title, nav) => layoutFor(res, basePath, title, nav) }));
+  app.use(
+    domainRoutes({ services: options.services, views, basePath, layoutFor: (res, title, nav) => layoutFor(res, basePath, title, nav) }),
+  );
 
   // Bulk action of the overview: admin-only, starts the bulk job service's job and opens its page.
   app.post('/bulk', async (req, res, next) => {
     try {
       const user = userOf(res);
       assertAdmin(user, 'A bulk change');
-      if (!options.services.bulk) throw new PanelError('bulk_unavailable', 'Bulk jobs are not connected to this panel yet; open a domain and use Make Socket.IO safe there.');
+      if (!options.services.bulk)
+        throw new PanelError(
+          'bulk_unavailable',
+          'Bulk jobs are not connected to this panel yet; open a domain and use Make Socket.IO safe there.',
+        );
       const body = req.body as Record<string, unknown>;
       const picked = ([] as unknown[]).concat(body.domains ?? []).filter((v): v is string => typeof v === 'string' && v.includes('/'));
       if (picked.length === 0) throw new ValidationError('Select at least one domain for the bulk change.', { field: 'domains' });
       const selection = picked.map((v) => ({ server: v.slice(0, v.indexOf('/')), domain: v.slice(v.indexOf('/') + 1).toLowerCase() }));
-      const { jobId } = await options.services.bulk.start(selection, typeof body.profile === 'string' ? body.profile : 'socketio-safe', user.name);
+      const { jobId } = await options.services.bulk.start(
+        selection,
+        typeof body.profile === 'string' ? body.profile : 'socketio-safe',
+        user.name,
+      );
       res.redirect(303, `${basePath}/jobs/${encodeURIComponent(jobId)}`);
     } catch (err) {
       next(err);
@@ -155,22 +177,43 @@ export async function startPanel(options: StartPanelOptions): Promise<RunningPan
 
   app.get('/jobs', (_req, res) => {
     const user = userOf(res);
-    const visibleJobs = (options.services.jobs?.recent?.(100) ?? []).filter((job) => canSeeJob(user, { id: job.id, kind: job.kind === 'bulk' ? 'bulk' : job.kind === 'server' ? 'server' : 'single', domains: job.domains.map((d) => d.domain) }));
+    const visibleJobs = (options.services.jobs?.recent?.(100) ?? []).filter((job) =>
+      canSeeJob(user, {
+        id: job.id,
+        kind: job.kind === 'bulk' ? 'bulk' : job.kind === 'server' ? 'server' : 'single',
+        domains: job.domains.map((d) => d.domain),
+      }),
+    );
     res.send(views.render('jobs', layoutFor(res, basePath, 'Jobs', 'jobs'), buildJobsListModel(visibleJobs, basePath)));
   });
 
   app.get('/jobs/:id', (req, res, next) => {
     const scope = options.services.jobs?.scope(String(req.params.id));
     if (!scope || !canSeeJob(userOf(res), scope)) return next(new AuthError('job_unknown', 'No such job.', { status: 403 }));
-    res.send(views.render('job', layoutFor(res, basePath, `Job ${scope.id}`, 'jobs'), buildJobModel(scope, options.services.jobs?.describe?.(scope.id), basePath)));
+    res.send(
+      views.render(
+        'job',
+        layoutFor(res, basePath, `Job ${scope.id}`, 'jobs'),
+        buildJobModel(scope, options.services.jobs?.describe?.(scope.id), basePath),
+      ),
+    );
   });
 
   app.use((req: Request, res: Response) => {
-    res.status(404).send(views.render('message', layoutFor(res, basePath, 'Not found'), { heading: 'Not found', text: `Nothing at ${req.path}.` }));
+    res
+      .status(404)
+      .send(views.render('message', layoutFor(res, basePath, 'Not found'), { heading: 'Not found', text: `Nothing at ${req.path}.` }));
   });
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const status = err instanceof AuthError ? err.status : err instanceof PanelError ? (['inventory_unavailable', 'domains_unavailable', 'bulk_unavailable'].includes(err.code) ? 503 : 400) : clientErrorStatus(err) ?? 500;
+    const status =
+      err instanceof AuthError
+        ? err.status
+        : err instanceof PanelError
+          ? ['inventory_unavailable', 'domains_unavailable', 'bulk_unavailable'].includes(err.code)
+            ? 503
+            : 400
+          : (clientErrorStatus(err) ?? 500);
     if (status === 500) log.error(`${req.method} ${req.path} failed`, err);
     const text = status === 500 ? 'Something went wrong inside the panel; the log has the details.' : errorMessage(err);
     const code = err instanceof PanelError ? err.code : 'internal';
@@ -178,7 +221,15 @@ export async function startPanel(options: StartPanelOptions): Promise<RunningPan
       res.status(status).json({ error: code, message: text });
       return;
     }
-    res.status(status).send(views.render('message', layoutFor(res, basePath, 'Error'), { heading: status === 403 ? 'Not allowed' : status === 401 ? 'Please log in' : 'Error', text, code }));
+    res
+      .status(status)
+      .send(
+        views.render('message', layoutFor(res, basePath, 'Error'), {
+          heading: status === 403 ? 'Not allowed' : status === 401 ? 'Please log in' : 'Error',
+          text,
+          code,
+        }),
+      );
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -66,7 +66,9 @@ export function requireCsrf(exemptPaths: readonly string[] = []) {
     const body = req.body as Record<string, unknown> | undefined;
     const given = req.get('x-csrf-token') ?? (typeof body?._csrf === 'string' ? body._csrf : undefined);
     if (!session || !given || !sameString(given, session.csrfToken)) {
-      return next(new AuthError('csrf', 'The form was stale or did not come from this panel; reload the page and try again.', { status: 403 }));
+      return next(
+        new AuthError('csrf', 'The form was stale or did not come from this panel; reload the page and try again.', { status: 403 }),
+      );
     }
     next();
   };
@@ -112,14 +114,16 @@ export function authRoutes(config: AuthConfig): Router {
   });
 
   if (config.mode === 'plesk') {
-    if (!config.tokenSecret) throw new AuthError('secret_missing', 'Plesk mode needs the token secret.', { hint: 'pass --token-secret-file' });
+    if (!config.tokenSecret)
+      throw new AuthError('secret_missing', 'Plesk mode needs the token secret.', { hint: 'pass --token-secret-file' });
     const secret = config.tokenSecret;
     // GET carries the token in the query (the usual redirect); POST in the body, for resellers whose
     // domain list makes the URL too long. The token itself is the credential, so no CSRF token is asked.
     const exchange = (req: Request, res: Response, next: NextFunction, token: unknown, nextPath: unknown): void => {
       try {
         const claims = verifyToken(typeof token === 'string' ? token : '', secret);
-        if (!usedTokens.claim(claims)) throw new AuthError('token_replayed', 'This Plesk link was already used; open the panel again from Plesk.');
+        if (!usedTokens.claim(claims))
+          throw new AuthError('token_replayed', 'This Plesk link was already used; open the panel again from Plesk.');
         startSession(req, res, userFromClaims(claims), typeof nextPath === 'string' ? nextPath : '/');
       } catch (err) {
         next(err);
@@ -156,26 +160,35 @@ export function authRoutes(config: AuthConfig): Router {
     const body = req.body as Record<string, unknown>;
     const nextPath = safeNextPath(body.next);
     const address = req.ip ?? 'unknown';
-    if (!config.passwordHash) return next(new AuthError('password_disabled', 'Password login is not set up; use the login link printed in the console.'));
+    if (!config.passwordHash)
+      return next(new AuthError('password_disabled', 'Password login is not set up; use the login link printed in the console.'));
     if (throttle.isBlocked(address)) {
-      return next(new AuthError('login_throttled', 'Too many wrong passwords from this address; wait ten minutes or use the login link printed in the console.', { status: 429 }));
+      return next(
+        new AuthError(
+          'login_throttled',
+          'Too many wrong passwords from this address; wait ten minutes or use the login link printed in the console.',
+          { status: 429 },
+        ),
+      );
     }
-    verifyPassword(typeof body.password === 'string' ? body.password : '', config.passwordHash).then(
-      (ok) => {
-        if (!ok) {
-          throttle.recordFailure(address);
-          return res.redirect(303, `${config.basePath}/login?failed=1&next=${encodeURIComponent(nextPath)}`);
-        }
-        throttle.recordSuccess(address);
-        startSession(req, res, { name: 'admin', role: 'admin', domains: '*', via: 'password' }, nextPath);
-      },
-      next,
-    );
+    verifyPassword(typeof body.password === 'string' ? body.password : '', config.passwordHash).then((ok) => {
+      if (!ok) {
+        throttle.recordFailure(address);
+        return res.redirect(303, `${config.basePath}/login?failed=1&next=${encodeURIComponent(nextPath)}`);
+      }
+      throttle.recordSuccess(address);
+      startSession(req, res, { name: 'admin', role: 'admin', domains: '*', via: 'password' }, nextPath);
+    }, next);
   });
 
   router.get('/login/link', (req, res, next) => {
     if (!links || !links.consume(String(req.query.code ?? ''))) {
-      return next(new AuthError('login_link_used', 'This login link was already used or is unknown.', { hint: 'look at the panel console for the current link', status: 403 }));
+      return next(
+        new AuthError('login_link_used', 'This login link was already used or is unknown.', {
+          hint: 'look at the panel console for the current link',
+          status: 403,
+        }),
+      );
     }
     config.onLoginLinkUsed?.(`${config.basePath}/login/link?code=${links.issue()}`);
     startSession(req, res, { name: 'admin', role: 'admin', domains: '*', via: 'login-link' }, '/');

@@ -22,7 +22,11 @@ export function bulkPort(options: BulkPortOptions): BulkPort {
         let created = false;
         options.runner
           .start(
-            { profile: profile as 'socketio-safe', selection: { kind: 'list', domains: [...new Set(selection.map((s) => s.domain))] }, servers },
+            {
+              profile: profile as 'socketio-safe',
+              selection: { kind: 'list', domains: [...new Set(selection.map((s) => s.domain))] },
+              servers,
+            },
             actor,
             (jobId) => {
               created = true;

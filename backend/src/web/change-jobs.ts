@@ -43,7 +43,11 @@ export function changeJobs(options: ChangeJobsOptions): { domains: DomainPort; j
   for (const job of store.jobs.list({ status: 'running', limit: 1000 })) {
     if (!SINGLE_KINDS.has(job.kind)) continue;
     store.jobs.update(job.id, { status: 'interrupted', endedAt: new Date().toISOString() });
-    const event = stepEvent(JOB_END_STEP, 'fail', 'Interrupted: the panel stopped while this job ran. Check the domain page and roll back if its change is incomplete.');
+    const event = stepEvent(
+      JOB_END_STEP,
+      'fail',
+      'Interrupted: the panel stopped while this job ran. Check the domain page and roll back if its change is incomplete.',
+    );
     store.journal.addEvent({ jobId: job.id }, event);
   }
 
@@ -62,7 +66,13 @@ export function changeJobs(options: ChangeJobsOptions): { domains: DomainPort; j
       const diagnosis = read.analysis.domains.find((d) => d.domain === name) ?? { domain: name, verdict: 'safe' as const, findings: [] };
       return {
         server,
-        detail: { server: server.name, readAt: read.readAt.toISOString(), domain: found, diagnosis, passengerVersion: read.inventory.passengerVersion },
+        detail: {
+          server: server.name,
+          readAt: read.readAt.toISOString(),
+          domain: found,
+          diagnosis,
+          passengerVersion: read.inventory.passengerVersion,
+        },
       };
     }
     return null;
@@ -70,7 +80,11 @@ export function changeJobs(options: ChangeJobsOptions): { domains: DomainPort; j
 
   const mustLocate = async (domain: string) => {
     const found = await locate(domain);
-    if (!found) throw new ValidationError(`No server of this panel hosts ${domain}.`, { field: 'domain', hint: 'refresh the overview; the domain may have been removed' });
+    if (!found)
+      throw new ValidationError(`No server of this panel hosts ${domain}.`, {
+        field: 'domain',
+        hint: 'refresh the overview; the domain may have been removed',
+      });
     return found;
   };
 
@@ -94,8 +108,15 @@ export function changeJobs(options: ChangeJobsOptions): { domains: DomainPort; j
     const status = result?.status ?? 'failed';
     const ok = result !== null && result.exitCode === 0;
     const jobStatus: JobStatus = ok ? 'succeeded' : 'failed';
-    store.jobs.setDomainState(jobId, server.name, domain, status, { ...(result?.changeId ? { changeId: result.changeId } : {}), message: (failure ?? result?.message ?? '').slice(0, 500) });
-    store.jobs.update(jobId, { status: jobStatus, summary: { status, message: failure ?? result?.message ?? null }, endedAt: new Date().toISOString() });
+    store.jobs.setDomainState(jobId, server.name, domain, status, {
+      ...(result?.changeId ? { changeId: result.changeId } : {}),
+      message: (failure ?? result?.message ?? '').slice(0, 500),
+    });
+    store.jobs.update(jobId, {
+      status: jobStatus,
+      summary: { status, message: failure ?? result?.message ?? null },
+      endedAt: new Date().toISOString(),
+    });
     // Read the server again so the verdict badge reflects the change before the page is told the job ended.
     try {
       await inventory.refresh(server);
@@ -105,11 +126,16 @@ export function changeJobs(options: ChangeJobsOptions): { domains: DomainPort; j
     const verdict = (await locate(domain))?.detail.diagnosis.verdict ?? null;
     publish(
       jobId,
-      stepEvent(JOB_END_STEP, ok ? 'ok' : 'fail', ok ? endMessage(status) : `Ended: ${status}${failure ? ` (${failure})` : result?.message ? ` (${result.message})` : ''}`, {
-        domain,
-        server: server.name,
-        data: { result: status, verdict },
-      }),
+      stepEvent(
+        JOB_END_STEP,
+        ok ? 'ok' : 'fail',
+        ok ? endMessage(status) : `Ended: ${status}${failure ? ` (${failure})` : result?.message ? ` (${result.message})` : ''}`,
+        {
+          domain,
+          server: server.name,
+          data: { result: status, verdict },
+        },
+      ),
       true,
     );
   };
@@ -129,9 +155,18 @@ export function changeJobs(options: ChangeJobsOptions): { domains: DomainPort; j
 
     start: async (domain, request, actor) => {
       const { server } = await mustLocate(domain);
-      const job = store.jobs.create({ kind: request.kind === 'profile' ? 'apply' : request.kind, actor, request: { server: server.name, domain, request }, status: 'running' });
+      const job = store.jobs.create({
+        kind: request.kind === 'profile' ? 'apply' : request.kind,
+        actor,
+        request: { server: server.name, domain, request },
+        status: 'running',
+      });
       store.jobs.setDomainState(job.id, server.name, domain, 'running');
-      publish(job.id, stepEvent(JOB_END_STEP, 'start', `Started by ${actor}: ${describeRequest(request)} on ${domain}`, { domain, server: server.name }), true);
+      publish(
+        job.id,
+        stepEvent(JOB_END_STEP, 'start', `Started by ${actor}: ${describeRequest(request)} on ${domain}`, { domain, server: server.name }),
+        true,
+      );
       const work = run(job.id, server, domain, request, actor).catch((err: unknown) => options.onError?.(`job ${job.id} failed`, err));
       running.add(work);
       void work.finally(() => running.delete(work));
@@ -164,7 +199,9 @@ export function changeJobs(options: ChangeJobsOptions): { domains: DomainPort; j
     actor: job.actor,
     createdAt: job.createdAt,
     endedAt: job.endedAt ?? null,
-    domains: store.jobs.domainStates(job.id).map((d) => ({ server: d.server, domain: d.domain, state: d.state, message: d.message ?? null })),
+    domains: store.jobs
+      .domainStates(job.id)
+      .map((d) => ({ server: d.server, domain: d.domain, state: d.state, message: d.message ?? null })),
   });
 
   const jobs: JobsPort = {

@@ -49,7 +49,10 @@ export const EMPTY_FORM: EditForm = { values: {}, unset: {}, errors: {} };
  * Reads the edit form, checks each filled field against the catalog for the file it would go to
  * (type, range, characters, placement), and returns the settings to plan, or the errors per field.
  */
-export function readEditForm(body: Record<string, unknown>, domain: Pick<DomainInventory, 'mode' | 'htaccessOverrides'>): { form: EditForm; settings: RequestedSetting[] } {
+export function readEditForm(
+  body: Record<string, unknown>,
+  domain: Pick<DomainInventory, 'mode' | 'htaccessOverrides'>,
+): { form: EditForm; settings: RequestedSetting[] } {
   const form: EditForm = { values: {}, unset: {}, errors: {} };
   const settings: RequestedSetting[] = [];
   for (const spec of editableDirectives(domain)) {
@@ -59,7 +62,7 @@ export function readEditForm(body: Record<string, unknown>, domain: Pick<DomainI
     if (text !== '') form.values[spec.key] = text;
     if (unset) form.unset[spec.key] = true;
     if (unset && text !== '') {
-      form.errors[spec.key] = 'Either give a new value or remove the panel\'s setting, not both.';
+      form.errors[spec.key] = "Either give a new value or remove the panel's setting, not both.";
       continue;
     }
     if (unset) {
@@ -78,14 +81,21 @@ export function readEditForm(body: Record<string, unknown>, domain: Pick<DomainI
 }
 
 /** The request carried by the plan/confirm forms. */
-export function readRequest(body: Record<string, unknown>, domain: Pick<DomainInventory, 'mode' | 'htaccessOverrides'>): { request: DomainRequest | null; form: EditForm } {
+export function readRequest(
+  body: Record<string, unknown>,
+  domain: Pick<DomainInventory, 'mode' | 'htaccessOverrides'>,
+): { request: DomainRequest | null; form: EditForm } {
   const action = body.action;
   if (action === 'profile') return { request: { kind: 'profile', profile: 'socketio-safe' }, form: EMPTY_FORM };
   if (action === 'rollback') return { request: { kind: 'rollback' }, form: EMPTY_FORM };
   if (action === 'set') {
     const { form, settings } = readEditForm(body, domain);
     if (Object.keys(form.errors).length > 0) return { request: null, form };
-    if (settings.length === 0) return { request: null, form: { ...form, errors: { _form: 'Fill in at least one field (or tick "remove") before asking for a plan.' } } };
+    if (settings.length === 0)
+      return {
+        request: null,
+        form: { ...form, errors: { _form: 'Fill in at least one field (or tick "remove") before asking for a plan.' } },
+      };
     return { request: { kind: 'set', settings }, form };
   }
   throw new ValidationError('Unknown action on this domain.', { field: 'action', hint: 'use the buttons of the domain page' });
@@ -165,8 +175,17 @@ export function buildDomainModel(options: DomainPageOptions) {
             : options.plan.request.kind === 'rollback'
               ? 'Plan: roll back the last change'
               : 'Plan: apply your edits',
-        settingsShown: options.plan.plan.settings.map((s) => ({ ...s, valueText: s.value === null ? '(removed)' : showValue(s.value), filesText: s.files.join(', ') })),
-        filesShown: options.plan.plan.files.map((f) => ({ path: f.path, needsReload: f.needsReload, created: !f.existedBefore && f.existsAfter, lines: diffLines(f.diff) })),
+        settingsShown: options.plan.plan.settings.map((s) => ({
+          ...s,
+          valueText: s.value === null ? '(removed)' : showValue(s.value),
+          filesText: s.files.join(', '),
+        })),
+        filesShown: options.plan.plan.files.map((f) => ({
+          path: f.path,
+          needsReload: f.needsReload,
+          created: !f.existedBefore && f.existsAfter,
+          lines: diffLines(f.diff),
+        })),
         hidden: hiddenFields(options.plan.request),
       }
     : null;
@@ -189,7 +208,11 @@ export function buildDomainModel(options: DomainPageOptions) {
       processes: d.processes.length,
       htaccess: d.htaccessOverrides ? 'allowed' : 'not allowed',
     },
-    findings: detail.diagnosis.findings.map((f) => ({ ...f, isInfo: f.severity === 'info', severityLabel: f.severity === 'critical' ? 'Critical' : f.severity === 'warning' ? 'Warning' : 'Note' })),
+    findings: detail.diagnosis.findings.map((f) => ({
+      ...f,
+      isInfo: f.severity === 'info',
+      severityLabel: f.severity === 'critical' ? 'Critical' : f.severity === 'warning' ? 'Warning' : 'Note',
+    })),
     settings,
     fields,
     formError: form.errors._form ?? null,
@@ -197,7 +220,11 @@ export function buildDomainModel(options: DomainPageOptions) {
     plan,
     jobId: options.jobId ?? null,
     canRollback: options.canRollback,
-    history: options.history.map((h) => ({ ...h, diffLines: h.diff ? diffLines(h.diff) : [], jobHref: h.jobId ? `${basePath}/jobs/${encodeURIComponent(h.jobId)}` : null })),
+    history: options.history.map((h) => ({
+      ...h,
+      diffLines: h.diff ? diffLines(h.diff) : [],
+      jobHref: h.jobId ? `${basePath}/jobs/${encodeURIComponent(h.jobId)}` : null,
+    })),
     error: options.error ?? null,
   };
 }
@@ -216,7 +243,16 @@ function diffLines(diff: string): Array<{ text: string; kind: string }> {
     .split('\n')
     .map((text) => ({
       text,
-      kind: text.startsWith('+++') || text.startsWith('---') ? 'head' : text.startsWith('@@') ? 'hunk' : text.startsWith('+') ? 'add' : text.startsWith('-') ? 'del' : 'ctx',
+      kind:
+        text.startsWith('+++') || text.startsWith('---')
+          ? 'head'
+          : text.startsWith('@@')
+            ? 'hunk'
+            : text.startsWith('+')
+              ? 'add'
+              : text.startsWith('-')
+                ? 'del'
+                : 'ctx',
     }));
 }
 
@@ -231,7 +267,9 @@ function hiddenFields(request: DomainRequest): Array<{ name: string; value: stri
       return [
         { name: 'action', value: 'set' },
         ...request.settings.map((s) =>
-          s.value === null ? { name: `${UNSET_PREFIX}${s.key}`, value: '1' } : { name: `${SET_PREFIX}${s.key}`, value: typeof s.value === 'boolean' ? (s.value ? 'on' : 'off') : String(s.value) },
+          s.value === null
+            ? { name: `${UNSET_PREFIX}${s.key}`, value: '1' }
+            : { name: `${SET_PREFIX}${s.key}`, value: typeof s.value === 'boolean' ? (s.value ? 'on' : 'off') : String(s.value) },
         ),
       ];
   }

@@ -28,7 +28,10 @@ export function domainRoutes(config: DomainRoutesConfig): Router {
   };
 
   const port = (): DomainPort => {
-    if (!services.domains) throw new PanelError('domains_unavailable', 'Domain changes are not connected to this panel.', { hint: 'start it with `passenger-panel serve`' });
+    if (!services.domains)
+      throw new PanelError('domains_unavailable', 'Domain changes are not connected to this panel.', {
+        hint: 'start it with `passenger-panel serve`',
+      });
     return services.domains;
   };
 
@@ -55,9 +58,13 @@ export function domainRoutes(config: DomainRoutesConfig): Router {
       jobId,
       ...(extra.form ? { form: extra.form } : {}),
       ...(extra.plan ? { plan: extra.plan } : {}),
-      error: extra.error ?? (services.domains ? (detail ? null : `No server of this panel hosts ${domain}, or its server cannot be read right now.`) : null),
+      error:
+        extra.error ??
+        (services.domains ? (detail ? null : `No server of this panel hosts ${domain}, or its server cannot be read right now.`) : null),
     });
-    res.status(extra.status ?? 200).send(views.render('domain', config.layoutFor(res, domain, 'overview'), { ...model, connected: Boolean(services.domains) }));
+    res
+      .status(extra.status ?? 200)
+      .send(views.render('domain', config.layoutFor(res, domain, 'overview'), { ...model, connected: Boolean(services.domains) }));
   };
 
   router.get('/domains/:domain', async (req, res, next) => {
@@ -75,14 +82,22 @@ export function domainRoutes(config: DomainRoutesConfig): Router {
       const detail = await port().detail(domain);
       if (!detail) throw new ValidationError(`No server of this panel hosts ${domain}.`);
       const headline = detail.diagnosis.findings.find((f) => f.severity !== 'info') ?? null;
-      res.json({ domain, server: detail.server, verdict: detail.diagnosis.verdict, verdictLabel: verdictLabel(detail.diagnosis.verdict), mainFinding: headline?.title ?? null, readAt: detail.readAt });
+      res.json({
+        domain,
+        server: detail.server,
+        verdict: detail.diagnosis.verdict,
+        verdictLabel: verdictLabel(detail.diagnosis.verdict),
+        mainFinding: headline?.title ?? null,
+        readAt: detail.readAt,
+      });
     } catch (err) {
       next(err);
     }
   });
 
   /** Both form posts read the same request; a refused form is shown again with its errors. */
-  const withRequest = (act: (req: Request, res: Response, domain: string, request: DomainRequest, form: EditForm) => Promise<void>) =>
+  const withRequest =
+    (act: (req: Request, res: Response, domain: string, request: DomainRequest, form: EditForm) => Promise<void>) =>
     async (req: Request, res: Response, next: NextFunction): Promise<void> => {
       try {
         const domain = domainParam(req, res);
@@ -105,7 +120,11 @@ export function domainRoutes(config: DomainRoutesConfig): Router {
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         const field = err.field && err.field !== 'directive' ? err.field : '_form';
-        await page(req, res, domain, { form: { ...form, errors: { ...form.errors, [field]: err.describe() } }, error: err.describe(), status: 400 });
+        await page(req, res, domain, {
+          form: { ...form, errors: { ...form.errors, [field]: err.describe() } },
+          error: err.describe(),
+          status: 400,
+        });
       }
     }),
   );

@@ -3,7 +3,17 @@ import type { JobScope } from './users.js';
 
 /** Domain states that mean "this domain is done", whatever the outcome (single and bulk jobs). */
 const FINISHED_OK = new Set(['verified', 'applied', 'nothing-to-do', 'succeeded', 'skipped', 'unchanged', 'ok', 'done']);
-const FINISHED_BAD = new Set(['failed', 'rolled-back', 'rollback-failed', 'refused', 'error', 'interrupted', 'cancelled', 'unreachable', 'conflict']);
+const FINISHED_BAD = new Set([
+  'failed',
+  'rolled-back',
+  'rollback-failed',
+  'refused',
+  'error',
+  'interrupted',
+  'cancelled',
+  'unreachable',
+  'conflict',
+]);
 
 export function domainStateClass(state: string): 'ok' | 'fail' | 'running' {
   if (FINISHED_OK.has(state)) return 'ok';

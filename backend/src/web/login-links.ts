@@ -7,7 +7,10 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 export class LoginLinks {
   private pending: { hash: Buffer; expiresAt: number } | null = null;
 
-  constructor(private readonly lifetimeMs = 24 * 3600_000, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly lifetimeMs = 24 * 3600_000,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** A fresh code; any earlier unused code stops working. */
   issue(): string {

@@ -30,7 +30,12 @@ export interface OverviewModel {
   query: { q: string; verdict: string; server: string; sort: string };
 }
 
-const VERDICT_LABELS: Record<DomainOverview['verdict'], string> = { safe: 'Safe', 'at-risk': 'At risk', broken: 'Broken', unknown: 'Unknown' };
+const VERDICT_LABELS: Record<DomainOverview['verdict'], string> = {
+  safe: 'Safe',
+  'at-risk': 'At risk',
+  broken: 'Broken',
+  unknown: 'Unknown',
+};
 const VERDICT_ORDER: Record<DomainOverview['verdict'], number> = { broken: 0, 'at-risk': 1, unknown: 2, safe: 3 };
 const SORTS = { verdict: 'Worst first', domain: 'Domain', server: 'Server', processes: 'Processes' } as const;
 type SortKey = keyof typeof SORTS;
@@ -39,7 +44,12 @@ type SortKey = keyof typeof SORTS;
  * Turns the inventory into what overview.hbs shows for this user: only the domains they may see,
  * filtered and sorted by the query. `servers` is null while no inventory service is wired in.
  */
-export function buildOverviewModel(user: PanelUser, servers: ServerOverview[] | null, query: OverviewQuery, basePath: string): OverviewModel {
+export function buildOverviewModel(
+  user: PanelUser,
+  servers: ServerOverview[] | null,
+  query: OverviewQuery,
+  basePath: string,
+): OverviewModel {
   const q = (query.q ?? '').trim().toLowerCase().slice(0, 200);
   const verdict = query.verdict && query.verdict in VERDICT_LABELS ? query.verdict : '';
   const server = query.server ?? '';
@@ -49,16 +59,29 @@ export function buildOverviewModel(user: PanelUser, servers: ServerOverview[] | 
   for (const entry of servers ?? []) {
     for (const domain of entry.domains) {
       if (!canSeeDomain(user, domain.name)) continue;
-      visible.push({ ...domain, server: entry.server, verdictLabel: VERDICT_LABELS[domain.verdict], href: `${basePath}/domains/${encodeURIComponent(domain.name)}` });
+      visible.push({
+        ...domain,
+        server: entry.server,
+        verdictLabel: VERDICT_LABELS[domain.verdict],
+        href: `${basePath}/domains/${encodeURIComponent(domain.name)}`,
+      });
     }
   }
   const rows = visible
-    .filter((row) => (!q || row.name.includes(q) || (row.mainFinding ?? '').toLowerCase().includes(q)) && (!verdict || row.verdict === verdict) && (!server || row.server === server))
+    .filter(
+      (row) =>
+        (!q || row.name.includes(q) || (row.mainFinding ?? '').toLowerCase().includes(q)) &&
+        (!verdict || row.verdict === verdict) &&
+        (!server || row.server === server),
+    )
     .sort(compareBy(sort));
 
   const admin = isAdmin(user);
   const serverNames = admin ? (servers ?? []).map((s) => s.server) : [...new Set(visible.map((r) => r.server))];
-  const readTimes = (servers ?? []).map((s) => s.readAt).filter((t): t is string => t !== null).sort();
+  const readTimes = (servers ?? [])
+    .map((s) => s.readAt)
+    .filter((t): t is string => t !== null)
+    .sort();
   return {
     title: admin ? 'All Node.js domains' : 'Your Node.js domains',
     connected: servers !== null,

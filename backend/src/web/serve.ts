@@ -30,11 +30,15 @@ export interface RawServeOptions {
 /** Checks serve's flags and fills defaults; refusals name the flag. */
 export function resolveServeOptions(raw: RawServeOptions): ServeOptions {
   const mode = raw.mode ?? 'standalone';
-  if (mode !== 'standalone' && mode !== 'plesk') throw new ValidationError(`--mode must be standalone or plesk, not ${mode}.`, { field: 'mode' });
+  if (mode !== 'standalone' && mode !== 'plesk')
+    throw new ValidationError(`--mode must be standalone or plesk, not ${mode}.`, { field: 'mode' });
   const port = raw.port === undefined ? 8737 : Number(raw.port);
-  if (!/^\d+$/.test(raw.port ?? '8737') || port > 65535) throw new ValidationError(`--port must be a whole number from 0 to 65535, got "${raw.port}".`, { field: 'port' });
+  if (!/^\d+$/.test(raw.port ?? '8737') || port > 65535)
+    throw new ValidationError(`--port must be a whole number from 0 to 65535, got "${raw.port}".`, { field: 'port' });
   if (mode === 'plesk' && !raw.tokenSecretFile) {
-    throw new ValidationError('Plesk mode needs --token-secret-file (the extension creates it at install).', { field: 'token-secret-file' });
+    throw new ValidationError('Plesk mode needs --token-secret-file (the extension creates it at install).', {
+      field: 'token-secret-file',
+    });
   }
   return {
     mode,
@@ -47,7 +51,12 @@ export function resolveServeOptions(raw: RawServeOptions): ServeOptions {
 }
 
 /** Starts the panel and prints where it is and how to log in. */
-export async function runServe(options: ServeOptions, services: PanelServices, print: (line: string) => void, log?: PanelLogger): Promise<RunningPanel> {
+export async function runServe(
+  options: ServeOptions,
+  services: PanelServices,
+  print: (line: string) => void,
+  log?: PanelLogger,
+): Promise<RunningPanel> {
   const passwordHash = options.passwordHashFile ? readFileSync(options.passwordHashFile, 'utf8').trim() : undefined;
   const panel = await startPanel({
     services,

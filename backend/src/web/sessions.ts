@@ -41,7 +41,13 @@ export class SessionStore {
 
   create(user: PanelUser | null): Session {
     const at = this.now();
-    const session: Session = { id: randomBytes(24).toString('base64url'), csrfToken: randomBytes(24).toString('base64url'), user, createdAt: at, lastSeenAt: at };
+    const session: Session = {
+      id: randomBytes(24).toString('base64url'),
+      csrfToken: randomBytes(24).toString('base64url'),
+      user,
+      createdAt: at,
+      lastSeenAt: at,
+    };
     this.sessions.set(session.id, session);
     while (this.sessions.size > this.maxSessions) this.evictOne();
     return session;

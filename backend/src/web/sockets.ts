@@ -29,7 +29,11 @@ export type PanelSocketServer = SocketServer<ClientToServerEvents, ServerToClien
  * Socket.IO for live job events, authenticated by the same session cookie as the pages.
  * A socket receives a job's events only after asking for that job and passing canSeeJob.
  */
-export function attachSockets(httpServer: HttpServer, sessions: SessionStore, jobs: JobsPort | undefined): { io: PanelSocketServer; dropSession(session: Session): void } {
+export function attachSockets(
+  httpServer: HttpServer,
+  sessions: SessionStore,
+  jobs: JobsPort | undefined,
+): { io: PanelSocketServer; dropSession(session: Session): void } {
   const io: PanelSocketServer = new SocketServer(httpServer, {
     path: '/socket.io',
     serveClient: true,
@@ -63,7 +67,10 @@ export function attachSockets(httpServer: HttpServer, sessions: SessionStore, jo
         return reply({ ok: false, error: 'no such job' });
       }
       if (!watching.has(jobId)) {
-        watching.set(jobId, jobs.events.subscribe(jobId, (event) => socket.emit('job:event', event)));
+        watching.set(
+          jobId,
+          jobs.events.subscribe(jobId, (event) => socket.emit('job:event', event)),
+        );
       }
       reply({ ok: true, history: jobs.history?.(jobId) ?? [] });
     });

@@ -25,7 +25,9 @@ export class ViewRenderer {
   constructor(readonly viewsDir: string) {
     this.hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
     // Times arrive as ISO strings; show them the way an admin reads logs: minutes, in UTC.
-    this.hbs.registerHelper('when', (iso: unknown) => (typeof iso === 'string' && !Number.isNaN(Date.parse(iso)) ? new Date(iso).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : ''));
+    this.hbs.registerHelper('when', (iso: unknown) =>
+      typeof iso === 'string' && !Number.isNaN(Date.parse(iso)) ? new Date(iso).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : '',
+    );
     this.hbs.registerHelper('json', (value: unknown) => new Handlebars.SafeString(JSON.stringify(value).replace(/</g, '\\u003c')));
     try {
       for (const file of readdirSync(join(viewsDir, 'partials')).filter((f) => f.endsWith('.hbs'))) {

@@ -5,7 +5,12 @@ import { DEMO, loadConnection, resetHost } from '../../support/testhost.js';
 
 /** What the verify/ integration tests need from the test host, on top of test/support/testhost.ts. */
 
-export const TEST_HOST_ENDPOINT: PublicEndpoint = { address: '127.0.0.1', httpPort: 8080, httpsPort: 8443, acceptSelfSignedOnTestHost: true };
+export const TEST_HOST_ENDPOINT: PublicEndpoint = {
+  address: '127.0.0.1',
+  httpPort: 8080,
+  httpsPort: 8443,
+  acceptSelfSignedOnTestHost: true,
+};
 
 export function openTestHostSession(): SshSession {
   return new SshSession(loadConnection());

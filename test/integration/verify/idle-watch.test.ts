@@ -24,9 +24,16 @@ describe('verify/process-watch on idle.demo.test (read-only)', function () {
     const before = await readAppProcesses(session, root);
     expect(before.processes, 'the request spawned a process').to.have.length.greaterThan(0);
 
-    const watch = await watchProcesses(session, root, { windowMs: 15_000, intervalMs: 1_000, baseline: before.processes, stopOnGone: true });
+    const watch = await watchProcesses(session, root, {
+      windowMs: 15_000,
+      intervalMs: 1_000,
+      baseline: before.processes,
+      stopOnGone: true,
+    });
     const gone = watch.changes.filter((c) => c.kind === 'gone');
-    console.log(`      idle: pid ${before.processes.map((p) => p.pid).join(',')} gone at ${gone.map((c) => c.at).join(',')}, ${watch.samples} samples`);
+    console.log(
+      `      idle: pid ${before.processes.map((p) => p.pid).join(',')} gone at ${gone.map((c) => c.at).join(',')}, ${watch.samples} samples`,
+    );
     expect(watch.ok).to.equal(false);
     expect(gone.map((c) => c.pid)).to.have.members(before.processes.map((p) => p.pid));
 

@@ -13,7 +13,9 @@ describe('verify/engineio-probe and websocket-check on the test host (read-only)
 
   it('multi.demo.test (2 processes, no sticky sessions): the overlap probe gets 400 "Session ID unknown"', async () => {
     const result = await runOverlapProbe(publicTarget('multi.demo.test', 'https'), { rounds: 10 });
-    console.log(`      multi: ${result.failures}/10 rounds failed, ${result.badRequests} responses of 400, ${result.sessions} sessions, ${result.durationMs} ms`);
+    console.log(
+      `      multi: ${result.failures}/10 rounds failed, ${result.badRequests} responses of 400, ${result.sessions} sessions, ${result.durationMs} ms`,
+    );
     expect(result.ok).to.equal(false);
     expect(result.failures).to.be.greaterThan(0);
     expect(result.badRequests).to.equal(result.failures);
@@ -74,7 +76,10 @@ describe('verify/engineio-probe and websocket-check on the test host (read-only)
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const port = (server.address() as AddressInfo).port;
-      const result = await checkWebSocket({ domain: 'loopback.test', scheme: 'http', address: '127.0.0.1', port }, { integration: 'nginx' });
+      const result = await checkWebSocket(
+        { domain: 'loopback.test', scheme: 'http', address: '127.0.0.1', port },
+        { integration: 'nginx' },
+      );
       expect(result.outcome, result.detail).to.equal('ok');
       expect(result.upgraded).to.equal(true);
     } finally {

@@ -39,14 +39,18 @@ describe('verify: restart, process watch and the live verification (restarts dem
       caught = err;
     }
     expect(caught).to.be.instanceOf(RestartTimeoutError);
-    expect((caught as Error).message).to.match(/did not serve from new processes within 3000 ms \(last seen: .*new serving: 1 of 1, old still serving: 0, .*handshake answered HTTP 404/);
+    expect((caught as Error).message).to.match(
+      /did not serve from new processes within 3000 ms \(last seen: .*new serving: 1 of 1, old still serving: 0, .*handshake answered HTTP 404/,
+    );
     expect((caught as RestartTimeoutError).hint).to.match(/Passenger log/);
   });
 
   it('verifies healthy.demo.test: every check passes, each step is a timestamped event', async () => {
     const events: StepEvent[] = [];
     const report = await verifyDomain(ssh(), verifyTarget('healthy.demo.test'), { events: (e) => events.push(e) });
-    console.log(`      verify healthy: ${report.checks.map((c) => `${c.check}=${c.ok}`).join(' ')}; ${new Date(report.finishedAt).getTime() - new Date(report.startedAt).getTime()} ms`);
+    console.log(
+      `      verify healthy: ${report.checks.map((c) => `${c.check}=${c.ok}`).join(' ')}; ${new Date(report.finishedAt).getTime() - new Date(report.startedAt).getTime()} ms`,
+    );
     expect(report.ok, JSON.stringify(report.checks)).to.equal(true);
     expect(report.verdict).to.equal('verified');
     expect(report.checks.map((c) => c.check)).to.deep.equal(['restart', 'probe', 'websocket', 'watch']);
@@ -57,11 +61,16 @@ describe('verify: restart, process watch and the live verification (restarts dem
     expect(report.watch?.changes.filter((c) => c.kind === 'gone')).to.deep.equal([]);
     expect(events).to.deep.equal(report.events);
     expect(events.map((e) => `${e.step}:${e.status}`)).to.deep.equal([
-      'verify.baseline:start', 'verify.baseline:info',
-      'verify.restart:start', 'verify.restart:ok',
-      'verify.probe:start', 'verify.probe:ok',
-      'verify.websocket:start', 'verify.websocket:info',
-      'verify.watch:start', 'verify.watch:ok',
+      'verify.baseline:start',
+      'verify.baseline:info',
+      'verify.restart:start',
+      'verify.restart:ok',
+      'verify.probe:start',
+      'verify.probe:ok',
+      'verify.websocket:start',
+      'verify.websocket:info',
+      'verify.watch:start',
+      'verify.watch:ok',
       'verify.verdict:ok',
     ]);
     expect(events.every((e) => e.domain === 'healthy.demo.test' && !Number.isNaN(Date.parse(e.at)))).to.equal(true);

@@ -14,7 +14,9 @@ describe('verify: probe sensitivity and browser cookie rules with sticky session
 
     await appendToHtaccess(ssh(), 'multi.demo.test', 'PassengerStickySessions on');
     const after = await runOverlapProbe(publicTarget('multi.demo.test', 'https'), { rounds: 10 });
-    console.log(`      multi: ${before.failures}/10 rounds failed without sticky, ${after.failures}/10 with sticky (cookie ${after.cookieSeen})`);
+    console.log(
+      `      multi: ${before.failures}/10 rounds failed without sticky, ${after.failures}/10 with sticky (cookie ${after.cookieSeen})`,
+    );
     expect(after.ok, JSON.stringify(after.roundResults.filter((r) => !r.ok))).to.equal(true);
     expect(after.failures).to.equal(0);
     expect(after.cookieSeen).to.match(/^_passenger_route=\d+; .*Secure/);

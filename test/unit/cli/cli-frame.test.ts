@@ -38,8 +38,13 @@ describe('cli frame', () => {
     it('refuses unknown options, missing values and out-of-range numbers as usage errors', () => {
       expect(() => parseCommandArgs(['--nope'], specs)).to.throw(UsageError, /Unknown option '--nope'/);
       expect(() => parseCommandArgs(['--server'], specs)).to.throw(UsageError, /--server/);
-      expect(() => integerOption(parseCommandArgs(['--concurrency', '0'], specs), 'concurrency', { min: 1, max: 64 })).to.throw(UsageError, /from 1 to 64, got "0"/);
-      expect(() => integerOption(parseCommandArgs(['--concurrency', '2x'], specs), 'concurrency', { min: 1, max: 64 })).to.throw(UsageError);
+      expect(() => integerOption(parseCommandArgs(['--concurrency', '0'], specs), 'concurrency', { min: 1, max: 64 })).to.throw(
+        UsageError,
+        /from 1 to 64, got "0"/,
+      );
+      expect(() => integerOption(parseCommandArgs(['--concurrency', '2x'], specs), 'concurrency', { min: 1, max: 64 })).to.throw(
+        UsageError,
+      );
       expect(integerOption(parseCommandArgs(['--concurrency', '8'], specs), 'concurrency', { min: 1, max: 64 })).to.equal(8);
     });
   });
@@ -89,12 +94,20 @@ describe('cli frame', () => {
     it('writes JSON lines and censors anything that could carry a secret', () => {
       const sink = new Capture();
       const logger = createLogger('info', sink);
-      logger.info({ server: 'web1', privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----', login: { password: 'hunter2', token: 'tok-123' } }, 'connected');
+      logger.info(
+        { server: 'web1', privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----', login: { password: 'hunter2', token: 'tok-123' } },
+        'connected',
+      );
       logger.debug({ server: 'web1' }, 'below the level');
       const lines = sink.text.trim().split('\n');
       expect(lines).to.have.length(1);
       const entry = JSON.parse(lines[0] as string) as Record<string, unknown>;
-      expect(entry).to.deep.include({ msg: 'connected', server: 'web1', privateKey: '[redacted]', login: { password: '[redacted]', token: '[redacted]' } });
+      expect(entry).to.deep.include({
+        msg: 'connected',
+        server: 'web1',
+        privateKey: '[redacted]',
+        login: { password: '[redacted]', token: '[redacted]' },
+      });
       expect(sink.text).to.not.contain('hunter2').and.not.contain('BEGIN OPENSSH').and.not.contain('tok-123');
     });
   });
@@ -120,23 +133,39 @@ describe('cli frame', () => {
 
     it('lists servers from a config file as a table and as JSON', async () => {
       const config = join(dir, 'ok.json');
-      writeFileSync(config, JSON.stringify({ servers: [{ name: 'web1', host: '192.0.2.1', privateKeyPath: 'id', hostKeyFingerprint: fp }] }));
+      writeFileSync(
+        config,
+        JSON.stringify({ servers: [{ name: 'web1', host: '192.0.2.1', privateKeyPath: 'id', hostKeyFingerprint: fp }] }),
+      );
       const text = await run(['servers', '--config', config, '--data', join(dir, 'data')]);
       expect(text.code).to.equal(0);
-      expect(text.stdout).to.match(/^NAME\s+ADDRESS\s+HOST KEY PIN\s+SOURCE\n/).and.contain('root@192.0.2.1:22');
+      expect(text.stdout)
+        .to.match(/^NAME\s+ADDRESS\s+HOST KEY PIN\s+SOURCE\n/)
+        .and.contain('root@192.0.2.1:22');
       const json = await run(['servers', '--json', '--config', config, '--data', join(dir, 'data')]);
       expect(json.code).to.equal(0);
       expect(JSON.parse(json.stdout)).to.deep.equal({
-        servers: [{
-          name: 'web1', host: '192.0.2.1', port: 22, username: 'root', privateKeyPath: join(dir, 'id'), knownHostsPath: null,
-          hostKeyFingerprint: fp, socketIoPaths: {}, source: 'config',
-        }],
+        servers: [
+          {
+            name: 'web1',
+            host: '192.0.2.1',
+            port: 22,
+            username: 'root',
+            privateKeyPath: join(dir, 'id'),
+            knownHostsPath: null,
+            hostKeyFingerprint: fp,
+            socketIoPaths: {},
+            source: 'config',
+          },
+        ],
       });
     });
 
     it('adds and removes a stored server, refusing a bad definition with exit code 2', async () => {
       const data = ['--data', join(dir, 'data2')];
-      expect((await run(['servers', 'add', 'web9', '--host', 'h9', '--key', join(dir, 'id'), '--fingerprint', fp, ...data])).code).to.equal(0);
+      expect((await run(['servers', 'add', 'web9', '--host', 'h9', '--key', join(dir, 'id'), '--fingerprint', fp, ...data])).code).to.equal(
+        0,
+      );
       const listed = JSON.parse((await run(['servers', '--json', ...data])).stdout) as { servers: { name: string; source: string }[] };
       expect(listed.servers.map((s) => `${s.name}:${s.source}`)).to.deep.equal(['web9:store']);
       const bad = await run(['servers', 'add', 'web8', '--host', 'h8', '--key', join(dir, 'id'), ...data]);
@@ -145,12 +174,22 @@ describe('cli frame', () => {
       expect((await run(['servers', 'remove', 'web9', ...data])).code).to.equal(0);
       const gone = await run(['servers', 'remove', 'web9', '--json', ...data]);
       expect(gone.code).to.equal(2);
-      expect(JSON.parse(gone.stdout)).to.deep.include({ error: { code: 'invalid_input', message: 'unknown server "web9"', hint: 'add servers to the config file named by PASSENGER_PANEL_CONFIG (see backend/src/config/README.md), or set up the demo host with `bash test/host/setup.sh`', field: 'server' } });
+      expect(JSON.parse(gone.stdout)).to.deep.include({
+        error: {
+          code: 'invalid_input',
+          message: 'unknown server "web9"',
+          hint: 'add servers to the config file named by PASSENGER_PANEL_CONFIG (see backend/src/config/README.md), or set up the demo host with `bash test/host/setup.sh`',
+          field: 'server',
+        },
+      });
     });
 
     it('refuses a bad config file with exit code 2 and names the field', async () => {
       const config = join(dir, 'bad.json');
-      writeFileSync(config, JSON.stringify({ servers: [{ name: 'web1', host: 'h', port: 0, privateKeyPath: 'id', hostKeyFingerprint: fp }] }));
+      writeFileSync(
+        config,
+        JSON.stringify({ servers: [{ name: 'web1', host: 'h', port: 0, privateKeyPath: 'id', hostKeyFingerprint: fp }] }),
+      );
       const result = await run(['servers', '--config', config, '--data', join(dir, 'data')]);
       expect(result.code).to.equal(2);
       expect(result.stderr).to.contain('servers[0].port');

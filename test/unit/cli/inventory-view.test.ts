@@ -58,9 +58,29 @@ describe('cli inventory views', () => {
   it('JSON: stable keys for the server list and for one domain', () => {
     const { inventory, server } = demo();
     const json = inventoryJson([server]) as { servers: Record<string, unknown>[] };
-    expect(Object.keys(json.servers[0]!)).to.deep.equal(['server', 'readAt', 'passengerVersion', 'webServer', 'read', 'summary', 'global', 'domains', 'processesUnmatched']);
+    expect(Object.keys(json.servers[0]!)).to.deep.equal([
+      'server',
+      'readAt',
+      'passengerVersion',
+      'webServer',
+      'read',
+      'summary',
+      'global',
+      'domains',
+      'processesUnmatched',
+    ]);
     const domains = json.servers[0]!.domains as Record<string, unknown>[];
-    expect(Object.keys(domains[0]!)).to.deep.equal(['name', 'verdict', 'mode', 'https', 'appRoot', 'processes', 'socketIoPath', 'mainFinding', 'findings']);
+    expect(Object.keys(domains[0]!)).to.deep.equal([
+      'name',
+      'verdict',
+      'mode',
+      'https',
+      'appRoot',
+      'processes',
+      'socketIoPath',
+      'mainFinding',
+      'findings',
+    ]);
     const one = domainJson(server, inventory.domains.find((d) => d.name === 'plainhttp.demo.test')!) as { domain: Record<string, unknown> };
     expect(one.domain).to.include({ name: 'plainhttp.demo.test', https: false, httpOnly: true, settingsHttp: null, verdict: 'at-risk' });
     const settings = one.domain.settings as { key: string; source: string; file: string | null; line: number | null }[];

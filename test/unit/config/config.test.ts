@@ -34,22 +34,37 @@ describe('config', () => {
 
   it('loads a valid file, fills defaults and resolves paths relative to the file', () => {
     const path = writeConfig('ok.json', {
-      servers: [{ name: 'web1', host: '192.0.2.10', privateKeyPath: 'keys/id', knownHostsPath: 'keys/known_hosts', socketIoPaths: { 'chat.example.test': '/live/socket.io/' } }],
+      servers: [
+        {
+          name: 'web1',
+          host: '192.0.2.10',
+          privateKeyPath: 'keys/id',
+          knownHostsPath: 'keys/known_hosts',
+          socketIoPaths: { 'chat.example.test': '/live/socket.io/' },
+        },
+      ],
       ssh: { commandTimeoutMs: 30000 },
     });
     const config = loadConfigFile(path);
-    expect(config.servers[0]).to.deep.include({ port: 22, username: 'root', privateKeyPath: join(dir, 'keys/id'), knownHostsPath: join(dir, 'keys/known_hosts') });
+    expect(config.servers[0]).to.deep.include({
+      port: 22,
+      username: 'root',
+      privateKeyPath: join(dir, 'keys/id'),
+      knownHostsPath: join(dir, 'keys/known_hosts'),
+    });
     expect(config.ssh).to.deep.equal({ connectTimeoutMs: 10000, commandTimeoutMs: 30000, maxChannelsPerServer: 8 });
   });
 
   it('names every bad field in one error', () => {
-    const err = configError(writeConfig('bad.json', {
-      servers: [
-        { name: 'ok', host: 'h', privateKeyPath: 'keys/id', hostKeyFingerprint: FP },
-        { name: 'bad name!', host: 'h', port: 70000, privateKeyPath: 'keys/id', hostKeyFingerprint: 'MD5:aa' },
-      ],
-      sssh: {},
-    }));
+    const err = configError(
+      writeConfig('bad.json', {
+        servers: [
+          { name: 'ok', host: 'h', privateKeyPath: 'keys/id', hostKeyFingerprint: FP },
+          { name: 'bad name!', host: 'h', port: 70000, privateKeyPath: 'keys/id', hostKeyFingerprint: 'MD5:aa' },
+        ],
+        sssh: {},
+      }),
+    );
     const fields = err.problems.map((p) => p.field);
     expect(fields).to.include.members(['servers[1].name', 'servers[1].port', 'servers[1].hostKeyFingerprint', '(top level)']);
     expect(err.message).to.contain('servers[1].port').and.contain('"sssh"');
@@ -57,24 +72,54 @@ describe('config', () => {
   });
 
   it('refuses a server without a pinned host key, unknown keys, duplicates, missing files and broken JSON', () => {
-    expect(configError(writeConfig('nopin.json', { servers: [{ name: 'a', host: 'h', privateKeyPath: 'keys/id' }] })).message)
-      .to.match(/servers\[0\]\.hostKeyFingerprint: pin the host key/);
-    expect(configError(writeConfig('typo.json', { servers: [{ name: 'a', host: 'h', privateKeyPath: 'keys/id', hostKeyFingerprnt: FP }] })).message)
-      .to.contain('servers[0]: unknown key(s) "hostKeyFingerprnt"');
-    expect(configError(writeConfig('dup.json', { servers: [1, 2].map(() => ({ name: 'a', host: 'h', privateKeyPath: 'keys/id', hostKeyFingerprint: FP })) })).message)
-      .to.contain('servers[1].name: duplicate server name "a" (also servers[0])');
-    expect(configError(writeConfig('nokey.json', { servers: [{ name: 'a', host: 'h', privateKeyPath: 'keys/missing', hostKeyFingerprint: FP }] })).message)
-      .to.contain(`servers[0].privateKeyPath: file ${join(dir, 'keys/missing')} does not exist`);
+    expect(configError(writeConfig('nopin.json', { servers: [{ name: 'a', host: 'h', privateKeyPath: 'keys/id' }] })).message).to.match(
+      /servers\[0\]\.hostKeyFingerprint: pin the host key/,
+    );
+    expect(
+      configError(writeConfig('typo.json', { servers: [{ name: 'a', host: 'h', privateKeyPath: 'keys/id', hostKeyFingerprnt: FP }] }))
+        .message,
+    ).to.contain('servers[0]: unknown key(s) "hostKeyFingerprnt"');
+    expect(
+      configError(
+        writeConfig('dup.json', {
+          servers: [1, 2].map(() => ({ name: 'a', host: 'h', privateKeyPath: 'keys/id', hostKeyFingerprint: FP })),
+        }),
+      ).message,
+    ).to.contain('servers[1].name: duplicate server name "a" (also servers[0])');
+    expect(
+      configError(
+        writeConfig('nokey.json', { servers: [{ name: 'a', host: 'h', privateKeyPath: 'keys/missing', hostKeyFingerprint: FP }] }),
+      ).message,
+    ).to.contain(`servers[0].privateKeyPath: file ${join(dir, 'keys/missing')} does not exist`);
     expect(configError(writeConfig('broken.json', '{ "servers": [')).message).to.contain('is not valid JSON');
     expect(configError(join(dir, 'absent.json')).message).to.contain('does not exist');
-    expect(configError(writeConfig('badpath.json', { servers: [{ name: 'a', host: 'h', privateKeyPath: 'keys/id', hostKeyFingerprint: FP, socketIoPaths: { 'x.test': 'socket.io' } }] })).message)
-      .to.contain('servers[0].socketIoPaths.x.test');
+    expect(
+      configError(
+        writeConfig('badpath.json', {
+          servers: [{ name: 'a', host: 'h', privateKeyPath: 'keys/id', hostKeyFingerprint: FP, socketIoPaths: { 'x.test': 'socket.io' } }],
+        }),
+      ).message,
+    ).to.contain('servers[0].socketIoPaths.x.test');
   });
 
   describe('ServerRegistry', () => {
     let store: Store;
-    const demoFile = writeConfig('connection.json', { name: 'demo', host: '127.0.0.1', port: 2222, username: 'root', privateKeyPath: 'keys/id', hostKeyFingerprint: FP });
-    const configServer = { name: 'web1', host: 'h1', port: 22, username: 'root', privateKeyPath: join(dir, 'keys/id'), hostKeyFingerprint: FP };
+    const demoFile = writeConfig('connection.json', {
+      name: 'demo',
+      host: '127.0.0.1',
+      port: 2222,
+      username: 'root',
+      privateKeyPath: 'keys/id',
+      hostKeyFingerprint: FP,
+    });
+    const configServer = {
+      name: 'web1',
+      host: 'h1',
+      port: 22,
+      username: 'root',
+      privateKeyPath: join(dir, 'keys/id'),
+      hostKeyFingerprint: FP,
+    };
     beforeEach(() => {
       store = createStore(openDatabase(':memory:'));
     });
@@ -95,7 +140,10 @@ describe('config', () => {
     });
 
     it('mirrors the config file into the store, keeps stored servers, and refuses unknown names with the known ones', () => {
-      const first = new ServerRegistry(store.servers, { configServers: [configServer, { ...configServer, name: 'web2' }], demo: undefined });
+      const first = new ServerRegistry(store.servers, {
+        configServers: [configServer, { ...configServer, name: 'web2' }],
+        demo: undefined,
+      });
       first.add({ name: 'extra', host: 'h3', privateKeyPath: join(dir, 'keys/id'), hostKeyFingerprint: FP });
       expect(() => first.add({ ...configServer, name: 'web1' })).to.throw(ValidationError, /defined in the config file/);
       expect(() => first.add({ name: 'x', host: 'h' })).to.throw(ConfigError, /server\.privateKeyPath/);
@@ -103,7 +151,10 @@ describe('config', () => {
       const second = new ServerRegistry(store.servers, { configServers: [{ ...configServer, port: 2200 }], demo: undefined });
       expect(second.list().map((s) => `${s.name}:${s.source}`)).to.deep.equal(['extra:store', 'web1:config']);
       expect(second.get('web1').port).to.equal(2200);
-      expect(() => second.get('nope')).to.throw(ValidationError, /unknown server "nope"/).with.property('hint').that.contains('extra, web1');
+      expect(() => second.get('nope'))
+        .to.throw(ValidationError, /unknown server "nope"/)
+        .with.property('hint')
+        .that.contains('extra, web1');
       expect(() => second.remove('web1')).to.throw(ValidationError, /config file/);
       second.remove('extra');
       expect(second.list().map((s) => s.name)).to.deep.equal(['web1']);
@@ -111,7 +162,10 @@ describe('config', () => {
 
     it('says how to add a server when there is none', () => {
       const empty = new ServerRegistry(store.servers, { configServers: [], demo: undefined });
-      expect(() => empty.defaultServer()).to.throw(ValidationError, /no servers are configured/).with.property('hint').that.contains('PASSENGER_PANEL_CONFIG');
+      expect(() => empty.defaultServer())
+        .to.throw(ValidationError, /no servers are configured/)
+        .with.property('hint')
+        .that.contains('PASSENGER_PANEL_CONFIG');
     });
   });
 });

@@ -15,13 +15,23 @@ const hostGlobal: ServerSettingFact[] = parseApacheConfig(readFixture('config/ho
   file: '/etc/apache2/conf-available/pp-testhost.conf',
 })
   .directives.filter((d) => d.key)
-  .map((d) => ({ key: d.key!, value: parseValue(lookupDirective(d.key!)!, d.args[0]!).value, source: 'server', file: d.file!, line: d.line }));
+  .map((d) => ({
+    key: d.key!,
+    value: parseValue(lookupDirective(d.key!)!, d.args[0]!).value,
+    source: 'server',
+    file: d.file!,
+    line: d.line,
+  }));
 
 /**
  * Facts for a demo domain from its captured files and the captured passenger-status: the last
  * directive of each key wins (enough for these flat files; the real resolution is the inventory's).
  */
-function demoFacts(name: string, files: Record<string, string>, opts: { https: boolean; mode?: 'apache' | 'nginx'; processes?: number }): DomainFacts {
+function demoFacts(
+  name: string,
+  files: Record<string, string>,
+  opts: { https: boolean; mode?: 'apache' | 'nginx'; processes?: number },
+): DomainFacts {
   const appRoot = `/var/www/vhosts/${name}/httpdocs`;
   const effective: Record<string, FactSetting> = {};
   const directives = Object.entries(files).flatMap(([path, fixture]) => {
@@ -74,7 +84,9 @@ describe('diagnosis of the demo domains (captured files and passenger-status)', 
     expect(d.verdict).to.equal('at-risk');
     const [headline] = d.findings;
     expect(headline!.id).to.equal('several-processes-no-sticky');
-    expect(headline!.evidence).to.contain('PassengerMinInstances 2 (domain config /var/www/vhosts/system/multi.demo.test/conf/vhost_ssl.conf:2)');
+    expect(headline!.evidence).to.contain(
+      'PassengerMinInstances 2 (domain config /var/www/vhosts/system/multi.demo.test/conf/vhost_ssl.conf:2)',
+    );
     expect(headline!.evidence).to.contain("PassengerStickySessions off (Passenger's default)");
     expect(headline!.evidence).to.match(/2 live processes \(pid \d+, \d+\)/);
     expect(headline!.fix).to.contain('PassengerStickySessions on');
@@ -83,7 +95,10 @@ describe('diagnosis of the demo domains (captured files and passenger-status)', 
   it('multi with sticky sessions from .htaccess is safe', () => {
     const facts = demoFacts(
       'multi.demo.test',
-      { [conf('multi.demo.test', 'vhost_ssl.conf')]: 'config/host-multi-vhost_ssl.conf', '/var/www/vhosts/multi.demo.test/httpdocs/public/.htaccess': 'config/htaccess-with-rewrite.htaccess' },
+      {
+        [conf('multi.demo.test', 'vhost_ssl.conf')]: 'config/host-multi-vhost_ssl.conf',
+        '/var/www/vhosts/multi.demo.test/httpdocs/public/.htaccess': 'config/htaccess-with-rewrite.htaccess',
+      },
       { https: true },
     );
     expect(facts.effective['passenger_sticky_sessions']!.source).to.equal('htaccess');
@@ -91,7 +106,11 @@ describe('diagnosis of the demo domains (captured files and passenger-status)', 
   });
 
   it('"several processes" also means min instances > 1 with no live process, or live processes > 1 alone', () => {
-    const idleNow = demoFacts('multi.demo.test', { [conf('multi.demo.test', 'vhost.conf')]: 'config/host-multi-vhost.conf' }, { https: true, processes: 0 });
+    const idleNow = demoFacts(
+      'multi.demo.test',
+      { [conf('multi.demo.test', 'vhost.conf')]: 'config/host-multi-vhost.conf' },
+      { https: true, processes: 0 },
+    );
     expect(ids(idleNow)).to.include('several-processes-no-sticky');
     const spawnedMore = demoFacts('multi.demo.test', {}, { https: true });
     expect(spawnedMore.processes.length).to.be.above(1);
@@ -100,7 +119,11 @@ describe('diagnosis of the demo domains (captured files and passenger-status)', 
   });
 
   it('idle: min instances 0 with the server-wide idle time of 6 s is at risk; without idle cleaning it is not', () => {
-    const facts = demoFacts('idle.demo.test', { [conf('idle.demo.test', 'vhost_ssl.conf')]: 'config/host-idle-vhost_ssl.conf' }, { https: true });
+    const facts = demoFacts(
+      'idle.demo.test',
+      { [conf('idle.demo.test', 'vhost_ssl.conf')]: 'config/host-idle-vhost_ssl.conf' },
+      { https: true },
+    );
     const d = diagnoseDomain(facts, hostGlobal);
     expect(d.verdict).to.equal('at-risk');
     const f = d.findings.find((x) => x.id === 'min-instances-zero')!;
@@ -121,12 +144,21 @@ describe('diagnosis of the demo domains (captured files and passenger-status)', 
     expect(d.findings[0]!.id).to.equal('sticky-cookie-secure-on-http');
     expect(d.findings[0]!.evidence).to.contain('SameSite=Lax; Secure;');
     expect(d.findings[0]!.fix).to.contain('no effect in .htaccess');
-    facts.effective['passenger_sticky_sessions_cookie_attributes'] = { value: 'SameSite=Lax', source: 'domain', file: '/x/vhost.conf', line: 3 };
+    facts.effective['passenger_sticky_sessions_cookie_attributes'] = {
+      value: 'SameSite=Lax',
+      source: 'domain',
+      file: '/x/vhost.conf',
+      line: 3,
+    };
     expect(diagnoseDomain(facts, hostGlobal).verdict).to.equal('safe');
   });
 
   it('custompath: unrelated directives and a commented-out Passenger line change nothing', () => {
-    const facts = demoFacts('custompath.demo.test', { [conf('custompath.demo.test', 'vhost.conf')]: 'config/host-custompath-vhost.conf' }, { https: true });
+    const facts = demoFacts(
+      'custompath.demo.test',
+      { [conf('custompath.demo.test', 'vhost.conf')]: 'config/host-custompath-vhost.conf' },
+      { https: true },
+    );
     expect(diagnoseDomain(facts, hostGlobal).verdict).to.equal('safe');
   });
 });
@@ -149,7 +181,9 @@ describe('diagnosis rules on odd configurations', () => {
     expect(ids(base({ effective: { passenger_max_requests: set(100) } }))).to.include('max-requests-recycles');
     expect(ids(base({ effective: { passenger_max_requests: set(0) } }))).to.not.include('max-requests-recycles');
     expect(ids(base({ effective: { passenger_force_max_concurrent_requests_per_process: set(4) } }))).to.include('force-max-concurrent');
-    expect(ids(base({ effective: { passenger_force_max_concurrent_requests_per_process: set(-1) } }))).to.not.include('force-max-concurrent');
+    expect(ids(base({ effective: { passenger_force_max_concurrent_requests_per_process: set(-1) } }))).to.not.include(
+      'force-max-concurrent',
+    );
   });
 
   it('marks Enterprise-only directives as broken with where they are', () => {
@@ -167,9 +201,12 @@ describe('diagnosis rules on odd configurations', () => {
   });
 
   it('knows what breaks in .htaccess and in nginx', () => {
-    const htaccess = parseApacheConfig('PassengerMinInstances 2\nPassengerPoolIdleTime 5\nPassengerStickySessionsCookieAttributes "SameSite=Lax"\n', {
-      file: '/var/www/vhosts/odd.test/httpdocs/public/.htaccess',
-    });
+    const htaccess = parseApacheConfig(
+      'PassengerMinInstances 2\nPassengerPoolIdleTime 5\nPassengerStickySessionsCookieAttributes "SameSite=Lax"\n',
+      {
+        file: '/var/www/vhosts/odd.test/httpdocs/public/.htaccess',
+      },
+    );
     const d = diagnoseDomain(base({ directives: htaccess.directives }));
     const byId = Object.fromEntries(d.findings.map((f) => [f.id, f]));
     expect(byId['directive-not-allowed-here']!.severity).to.equal('critical');
@@ -177,7 +214,9 @@ describe('diagnosis rules on odd configurations', () => {
     expect(byId['server-only-directive-per-domain']!.severity).to.equal('critical');
     expect(byId['cookie-attributes-in-htaccess']!.severity).to.equal('warning');
 
-    const nginx = parseNginxConfig(readFixture('config/nested-nginx.conf'), { file: '/var/www/vhosts/system/odd.test/conf/vhost_nginx.conf' });
+    const nginx = parseNginxConfig(readFixture('config/nested-nginx.conf'), {
+      file: '/var/www/vhosts/system/odd.test/conf/vhost_nginx.conf',
+    });
     const n = diagnoseDomain(base({ mode: 'nginx', directives: nginx.directives, effective: { passenger_sticky_sessions: set(true) } }));
     expect(n.findings.map((f) => [f.id, f.severity])).to.deep.equal([['server-only-directive-per-domain', 'critical']]);
     expect(n.verdict).to.equal('broken');
@@ -222,8 +261,10 @@ describe('server diagnosis', () => {
     expect(s.findings).to.deep.equal([]);
   });
 
-  it('warns when the pool cannot hold every app\'s minimum, and flags Enterprise directives server-wide', () => {
-    const domains = [demoFacts('multi.demo.test', { [conf('multi.demo.test', 'vhost.conf')]: 'config/host-multi-vhost.conf' }, { https: true })];
+  it("warns when the pool cannot hold every app's minimum, and flags Enterprise directives server-wide", () => {
+    const domains = [
+      demoFacts('multi.demo.test', { [conf('multi.demo.test', 'vhost.conf')]: 'config/host-multi-vhost.conf' }, { https: true }),
+    ];
     const small: ServerSettingFact[] = [
       { key: 'passenger_max_pool_size', value: 1, source: 'server', file: '/etc/apache2/x.conf', line: 3 },
       { key: 'passenger_max_instances', value: 2, source: 'server', file: '/etc/apache2/x.conf', line: 4 },

@@ -27,11 +27,17 @@ describe('catalog against the installed Passenger option tables', () => {
 
   it('uses names that Passenger 6.0 defines, except the one that does not exist under Apache', () => {
     for (const spec of CATALOG) {
-      expect(nginx.map((o) => o.name), spec.nginxName).to.include(spec.nginxName);
+      expect(
+        nginx.map((o) => o.name),
+        spec.nginxName,
+      ).to.include(spec.nginxName);
       if (spec.key === 'passenger_abort_websockets_on_process_shutdown') {
         expect(apache.map((o) => o.name)).to.not.include(spec.apacheName);
       } else {
-        expect(apache.map((o) => o.name), spec.apacheName).to.include(spec.apacheName);
+        expect(
+          apache.map((o) => o.name),
+          spec.apacheName,
+        ).to.include(spec.apacheName);
       }
     }
   });

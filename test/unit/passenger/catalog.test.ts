@@ -1,5 +1,12 @@
 import { expect } from 'chai';
-import { CATALOG, defaultValue, directiveName, lookupApacheDirective, lookupDirective, lookupNginxDirective } from '../../../backend/src/passenger/catalog.js';
+import {
+  CATALOG,
+  defaultValue,
+  directiveName,
+  lookupApacheDirective,
+  lookupDirective,
+  lookupNginxDirective,
+} from '../../../backend/src/passenger/catalog.js';
 
 describe('passenger catalog', () => {
   it('holds every directive of field-notes §2 and the app identity, once each', () => {
@@ -53,7 +60,9 @@ describe('passenger catalog', () => {
   });
 
   it('marks the Enterprise-only directives and allows them nowhere', () => {
-    const enterprise = CATALOG.filter((s) => s.enterpriseOnly).map((s) => s.key).sort();
+    const enterprise = CATALOG.filter((s) => s.enterpriseOnly)
+      .map((s) => s.key)
+      .sort();
     expect(enterprise).to.deep.equal([
       'passenger_max_instances',
       'passenger_max_request_time',

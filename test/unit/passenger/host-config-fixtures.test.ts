@@ -36,7 +36,10 @@ describe('config files from the test host', () => {
     const parsed = parseApacheConfig(readFixture('config/host-multi-last_httpd.conf'));
     expect(parsed.problems).to.deep.equal([]);
     const roots = parsed.directives.filter((d) => d.key === 'passenger_app_root');
-    expect(roots.map((d) => d.args[0])).to.deep.equal(['/var/www/vhosts/multi.demo.test/httpdocs', '/var/www/vhosts/multi.demo.test/httpdocs']);
+    expect(roots.map((d) => d.args[0])).to.deep.equal([
+      '/var/www/vhosts/multi.demo.test/httpdocs',
+      '/var/www/vhosts/multi.demo.test/httpdocs',
+    ]);
     expect(roots[0]!.blocks.map((b) => [b.name, b.args])).to.deep.equal([['VirtualHost', ['127.0.0.1:7080']]]);
     const allow = parsed.directives.find((d) => d.name === 'AllowOverride')!;
     expect(contextAt({ server: 'apache', base: 'server' }, allow.blocks)).to.deep.equal({ server: 'apache', context: 'directory' });
@@ -71,7 +74,11 @@ describe('choosing the file a directive goes to', () => {
   const apache = { mode: 'apache', htaccessOverrides: true } as const;
   it('puts sticky sessions in .htaccess when overrides are on (no reload), else in both vhost files', () => {
     const sticky = lookupDirective('sticky_sessions')!;
-    expect(chooseDomainTarget(sticky, apache)).to.deep.equal({ files: ['htaccess'], placement: { server: 'apache', context: 'htaccess' }, needsReload: false });
+    expect(chooseDomainTarget(sticky, apache)).to.deep.equal({
+      files: ['htaccess'],
+      placement: { server: 'apache', context: 'htaccess' },
+      needsReload: false,
+    });
     expect(chooseDomainTarget(sticky, { mode: 'apache', htaccessOverrides: false }).files).to.deep.equal(['vhost', 'vhost_ssl']);
     expect(chooseDomainTarget(sticky, { mode: 'nginx', htaccessOverrides: true })).to.deep.equal({
       files: ['vhost_nginx'],

@@ -93,7 +93,11 @@ describe('managed block', () => {
       [`${END_MARKER}\n${BEGIN_MARKER}\n`, /end marker \(line 1\) comes before the begin marker \(line 2\)/],
     ];
     for (const [text, why] of cases) {
-      for (const op of [() => findManagedBlock(text, 'vhost.conf'), () => replaceManagedBlock(text, body), () => removeManagedBlock(text)]) {
+      for (const op of [
+        () => findManagedBlock(text, 'vhost.conf'),
+        () => replaceManagedBlock(text, body),
+        () => removeManagedBlock(text),
+      ]) {
         let caught: unknown;
         try {
           op();

@@ -100,7 +100,12 @@ describe('passenger-status XML', () => {
 
   it('fails with a clear, typed error on cut or foreign output', () => {
     const xml = readFixture('passenger-status/several-apps-multi-process.xml');
-    for (const bad of [xml.slice(0, Math.floor(xml.length / 2)), 'ERROR: Phusion Passenger(R) doesn\'t seem to be running.', '<html></html>', '<info><pid>1</pid><process_count>x</process_count></info>']) {
+    for (const bad of [
+      xml.slice(0, Math.floor(xml.length / 2)),
+      "ERROR: Phusion Passenger(R) doesn't seem to be running.",
+      '<html></html>',
+      '<info><pid>1</pid><process_count>x</process_count></info>',
+    ]) {
       expect(() => parsePassengerStatus(bad)).to.throw(StatusXmlError);
     }
     let caught: unknown;
@@ -122,7 +127,9 @@ describe('passenger-status XML', () => {
 
 describe('XML reader', () => {
   it('reads attributes, entities, CDATA, comments and self-closing tags', () => {
-    const root = parseXml(`<?xml version="1.0"?><!DOCTYPE x><a k='v&amp;w' n="1"><!-- c --><b/><c>x &lt;&#x41;&#66;&gt; <![CDATA[<raw>&amp;]]></c></a>`);
+    const root = parseXml(
+      `<?xml version="1.0"?><!DOCTYPE x><a k='v&amp;w' n="1"><!-- c --><b/><c>x &lt;&#x41;&#66;&gt; <![CDATA[<raw>&amp;]]></c></a>`,
+    );
     expect(root.attributes).to.deep.equal({ k: 'v&w', n: '1' });
     expect(root.children.map((c) => c.name)).to.deep.equal(['b', 'c']);
     expect(root.children[1]!.text).to.equal('x <AB> <raw>&amp;');

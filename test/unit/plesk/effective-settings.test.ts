@@ -15,18 +15,32 @@ function layer(source: SourcedDirective['source'], text: string, file: string): 
 describe('plesk effective settings', () => {
   it('walks default -> server -> domain -> .htaccess, the later layer winning, with file and line', () => {
     const chain = [
-      ...layer('server', '<IfModule mod_passenger.c>\n  PassengerMinInstances 3\n  PassengerStickySessions on\n</IfModule>\n', '/etc/apache2/conf-enabled/x.conf'),
+      ...layer(
+        'server',
+        '<IfModule mod_passenger.c>\n  PassengerMinInstances 3\n  PassengerStickySessions on\n</IfModule>\n',
+        '/etc/apache2/conf-enabled/x.conf',
+      ),
       ...layer('domain', '# vhost\r\nPassengerMinInstances 2\r\n', '/v/vhost.conf'),
       ...layer('htaccess', 'PassengerStickySessions off\n', '/d/.htaccess'),
     ];
     const eff = resolveEffective('apache', chain, { htaccessOverrides: true });
-    expect(eff.passenger_min_instances).to.deep.equal({ value: 2, source: 'domain', file: '/v/vhost.conf', line: 2, raw: 'PassengerMinInstances 2' });
+    expect(eff.passenger_min_instances).to.deep.equal({
+      value: 2,
+      source: 'domain',
+      file: '/v/vhost.conf',
+      line: 2,
+      raw: 'PassengerMinInstances 2',
+    });
     expect(eff.passenger_sticky_sessions).to.deep.include({ value: false, source: 'htaccess', file: '/d/.htaccess', line: 1 });
     expect(eff.passenger_max_requests).to.deep.equal({ value: 0, source: 'default' });
   });
 
   it('ignores .htaccess when overrides are off, and ignores directives that have no effect there', () => {
-    const ht = layer('htaccess', 'PassengerStickySessions on\nPassengerStickySessionsCookieAttributes "SameSite=Lax"\nPassengerMinInstances 4\n', '/d/.htaccess');
+    const ht = layer(
+      'htaccess',
+      'PassengerStickySessions on\nPassengerStickySessionsCookieAttributes "SameSite=Lax"\nPassengerMinInstances 4\n',
+      '/d/.htaccess',
+    );
     const off = resolveEffective('apache', ht, { htaccessOverrides: false });
     expect(off.passenger_sticky_sessions!.source).to.equal('default');
     const on = resolveEffective('apache', ht, { htaccessOverrides: true });
@@ -39,7 +53,10 @@ describe('plesk effective settings', () => {
   it('reads nginx directives for nginx mode only, with nginx defaults', () => {
     const nginx = parseNginxConfig('passenger_enabled on;\npassenger_sticky_sessions on;\n', { file: '/v/vhost_nginx.conf' }).directives;
     const chain = nginx.map((directive) => ({ directive, source: 'domain' as const }));
-    expect(resolveEffective('nginx', chain, { htaccessOverrides: false }).passenger_sticky_sessions).to.deep.include({ value: true, line: 2 });
+    expect(resolveEffective('nginx', chain, { htaccessOverrides: false }).passenger_sticky_sessions).to.deep.include({
+      value: true,
+      line: 2,
+    });
     expect(resolveEffective('apache', chain, { htaccessOverrides: false }).passenger_sticky_sessions!.source).to.equal('default');
     expect(resolveEffective('nginx', [], { htaccessOverrides: false }).passenger_enabled!.value).to.equal(false);
   });
@@ -49,16 +66,25 @@ describe('plesk effective settings', () => {
     expect(readDirectiveValue(spec('passenger_min_instances'), ['two'])).to.equal('two');
     expect(readDirectiveValue(spec('passenger_min_instances'), ['-1'])).to.equal(-1);
     expect(readDirectiveValue(spec('passenger_sticky_sessions'), ['On'])).to.equal(true);
-    expect(readDirectiveValue(spec('passenger_sticky_sessions_cookie_attributes'), ['SameSite=Lax;', 'Secure;'])).to.equal('SameSite=Lax; Secure;');
+    expect(readDirectiveValue(spec('passenger_sticky_sessions_cookie_attributes'), ['SameSite=Lax;', 'Secure;'])).to.equal(
+      'SameSite=Lax; Secure;',
+    );
   });
 
   it('decides .htaccess overrides from the longest <Directory> covering the document root', () => {
-    const global = parseApacheConfig('<Directory />\n  AllowOverride None\n</Directory>\n<Directory /var/www/>\n  AllowOverride None\n</Directory>\n', {
-      file: '/etc/apache2/apache2.conf',
-    }).directives;
+    const global = parseApacheConfig(
+      '<Directory />\n  AllowOverride None\n</Directory>\n<Directory /var/www/>\n  AllowOverride None\n</Directory>\n',
+      {
+        file: '/etc/apache2/apache2.conf',
+      },
+    ).directives;
     const root = '/var/www/vhosts/a.test/httpdocs/public';
     expect(htaccessOverridesAllowed(root, global, [])).to.equal(false);
-    const vhost = layer('domain', `<VirtualHost *:80>\n<Directory "${root}">\nAllowOverride All\n</Directory>\n</VirtualHost>\n`, '/x/last_httpd.conf');
+    const vhost = layer(
+      'domain',
+      `<VirtualHost *:80>\n<Directory "${root}">\nAllowOverride All\n</Directory>\n</VirtualHost>\n`,
+      '/x/last_httpd.conf',
+    );
     expect(htaccessOverridesAllowed(root, global, vhost)).to.equal(true);
     const sibling = layer('domain', '<Directory "/var/www/vhosts/b.test">\nAllowOverride All\n</Directory>\n', '/x/last_httpd.conf');
     expect(htaccessOverridesAllowed(root, global, sibling)).to.equal(false);
@@ -86,7 +112,10 @@ describe('plesk inventory: a domain served by Passenger inside nginx (Plesk ngin
       'passenger-status': { stdout: Buffer.alloc(0), stderr: 'not running', code: 1 },
     },
     files: new Map([
-      ['/etc/nginx/conf.d/phusion-passenger.conf', Buffer.from('passenger_root /usr/lib/passenger/locations.ini;\npassenger_pool_idle_time 60;\n')],
+      [
+        '/etc/nginx/conf.d/phusion-passenger.conf',
+        Buffer.from('passenger_root /usr/lib/passenger/locations.ini;\npassenger_pool_idle_time 60;\n'),
+      ],
       [`${conf}/vhost_nginx.conf`, Buffer.from('# admin\r\npassenger_sticky_sessions on;\r\n')],
     ]),
     generated: new Map([[`${conf}/last_nginx.conf`, lastNginx.map((text, i) => ({ line: i + 1, text }))]]),
@@ -102,7 +131,12 @@ describe('plesk inventory: a domain served by Passenger inside nginx (Plesk ngin
     expect(d.htaccessOverrides).to.equal(false);
     expect(d.appRoot).to.equal('/var/www/vhosts/n.test/httpdocs');
     expect(d.nodeVersion).to.equal('22');
-    expect(d.effective.passenger_sticky_sessions).to.deep.include({ value: true, source: 'domain', file: `${conf}/vhost_nginx.conf`, line: 2 });
+    expect(d.effective.passenger_sticky_sessions).to.deep.include({
+      value: true,
+      source: 'domain',
+      file: `${conf}/vhost_nginx.conf`,
+      line: 2,
+    });
     expect(d.effective.passenger_pool_idle_time).to.deep.include({ value: 60, source: 'server', line: 2 });
     expect(inv.global.find((g) => g.key === 'passenger_pool_idle_time')).to.include({ name: 'passenger_pool_idle_time', server: 'nginx' });
   });

@@ -34,7 +34,13 @@ describe('plesk inventory read: decoding the one-exec stream', () => {
 
   it('decodes the demo host capture: domains, commands, admin files, generated lines, globals', () => {
     const raw = parseInventoryOutput('demo', fixture('inventory-demo.out'));
-    expect(raw.domains).to.deep.equal(['custompath.demo.test', 'healthy.demo.test', 'idle.demo.test', 'multi.demo.test', 'plainhttp.demo.test']);
+    expect(raw.domains).to.deep.equal([
+      'custompath.demo.test',
+      'healthy.demo.test',
+      'idle.demo.test',
+      'multi.demo.test',
+      'plainhttp.demo.test',
+    ]);
     expect(raw.commands['domain-list']!.code).to.equal(0);
     expect(raw.commands['passenger-status']!.stdout.toString('latin1')).to.match(/^<\?xml[^>]*iso-8859-1/);
     expect(raw.files.has(`${SYSTEM}/multi.demo.test/conf/vhost_ssl.conf`)).to.equal(true);
@@ -42,7 +48,9 @@ describe('plesk inventory read: decoding the one-exec stream', () => {
     expect(raw.files.get(`${SYSTEM}/custompath.demo.test/conf/vhost.conf`)!.toString('utf8')).to.contain('\r\n');
     expect(raw.globalFiles).to.include('/etc/apache2/mods-enabled/passenger.load');
     const httpd = raw.generated.get(`${SYSTEM}/multi.demo.test/conf/last_httpd.conf`)!;
-    expect(httpd.find((l) => /PassengerAppRoot/.test(l.text))).to.deep.include({ text: '\tPassengerAppRoot "/var/www/vhosts/multi.demo.test/httpdocs"' });
+    expect(httpd.find((l) => /PassengerAppRoot/.test(l.text))).to.deep.include({
+      text: '\tPassengerAppRoot "/var/www/vhosts/multi.demo.test/httpdocs"',
+    });
     // Only the lines that matter travel; CustomLog is not one of them.
     expect(httpd.some((l) => /CustomLog/.test(l.text))).to.equal(false);
   });
@@ -107,9 +115,23 @@ describe('plesk inventory read: building the server inventory from the demo capt
 
   it('gives multi.demo.test its https value from vhost_ssl.conf and its http value from vhost.conf', () => {
     const d = domain('multi.demo.test');
-    expect(d.effective.passenger_min_instances).to.deep.include({ value: 2, source: 'domain', file: `${SYSTEM}/multi.demo.test/conf/vhost_ssl.conf`, line: 2 });
-    expect(d.effectiveHttp.passenger_min_instances).to.deep.include({ value: 2, source: 'domain', file: `${SYSTEM}/multi.demo.test/conf/vhost.conf`, line: 2 });
-    expect(d.effective.passenger_app_root).to.deep.include({ value: '/var/www/vhosts/multi.demo.test/httpdocs', source: 'domain', line: 40 });
+    expect(d.effective.passenger_min_instances).to.deep.include({
+      value: 2,
+      source: 'domain',
+      file: `${SYSTEM}/multi.demo.test/conf/vhost_ssl.conf`,
+      line: 2,
+    });
+    expect(d.effectiveHttp.passenger_min_instances).to.deep.include({
+      value: 2,
+      source: 'domain',
+      file: `${SYSTEM}/multi.demo.test/conf/vhost.conf`,
+      line: 2,
+    });
+    expect(d.effective.passenger_app_root).to.deep.include({
+      value: '/var/www/vhosts/multi.demo.test/httpdocs',
+      source: 'domain',
+      line: 40,
+    });
     expect(d.processes.map((p) => p.pid)).to.have.length(2);
     expect(d.nodeVersion).to.equal('20');
   });
@@ -143,7 +165,13 @@ describe('plesk inventory read: building the server inventory from the demo capt
   });
 
   it('reports a failed passenger-status as a warning, not as zero processes silently', () => {
-    const broken = { ...raw, commands: { ...raw.commands, 'passenger-status': { stdout: Buffer.alloc(0), stderr: 'ERROR: Phusion Passenger does not seem to be running.', code: 2 } } };
+    const broken = {
+      ...raw,
+      commands: {
+        ...raw.commands,
+        'passenger-status': { stdout: Buffer.alloc(0), stderr: 'ERROR: Phusion Passenger does not seem to be running.', code: 2 },
+      },
+    };
     const out = buildServerInventory(broken, { server: 'demo', systemDir: SYSTEM, readAt: new Date(), execs: 1, ms: 1 });
     expect(out.read.warnings.join('\n')).to.match(/passenger-status --show=xml failed \(exit 2\).*not seem to be running/);
   });

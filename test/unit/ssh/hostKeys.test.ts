@@ -57,11 +57,17 @@ describe('host key pinning', () => {
     expect(checkHostKey(pin, ed.blob)).to.deep.equal({ ok: true, fingerprint: ed.fingerprint });
     const changed = checkHostKey(pin, other.blob);
     expect(changed.ok).to.equal(false);
-    expect(!changed.ok && changed.reason).to.contain(other.fingerprint).and.contain('changed');
+    expect(!changed.ok && changed.reason)
+      .to.contain(other.fingerprint)
+      .and.contain('changed');
     const unknownHost = checkHostKey({ ...pin, port: 2223 }, ed.blob);
-    expect(!unknownHost.ok && unknownHost.reason).to.contain('has no key for this host').and.contain(ed.fingerprint);
+    expect(!unknownHost.ok && unknownHost.reason)
+      .to.contain('has no key for this host')
+      .and.contain(ed.fingerprint);
     const byFingerprint = checkHostKey({ host: 'h', port: 22, fingerprint: ed.fingerprint }, other.blob);
-    expect(!byFingerprint.ok && byFingerprint.reason).to.contain(other.fingerprint).and.contain(ed.fingerprint);
+    expect(!byFingerprint.ok && byFingerprint.reason)
+      .to.contain(other.fingerprint)
+      .and.contain(ed.fingerprint);
     const none = checkHostKey({ host: 'h', port: 22 }, ed.blob);
     expect(!none.ok && none.reason).to.contain('no host key is pinned');
   });

@@ -35,7 +35,10 @@ describe('store', () => {
 
     it('roll back a failing migration as a whole and record nothing', () => {
       const db = openDatabase(':memory:');
-      const broken = [...migrations, { id: 1001, name: 'half broken', up: 'CREATE TABLE half (x INTEGER); CREATE TABLE half (y INTEGER);' }];
+      const broken = [
+        ...migrations,
+        { id: 1001, name: 'half broken', up: 'CREATE TABLE half (x INTEGER); CREATE TABLE half (y INTEGER);' },
+      ];
       expect(() => migrate(db, broken)).to.throw(/already exists/);
       expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'half'").get()).to.equal(undefined);
       expect(db.prepare('SELECT id FROM migrations WHERE id = 1001').get()).to.equal(undefined);
@@ -59,7 +62,15 @@ describe('store', () => {
     afterEach(() => store.db.close());
 
     it('servers: upsert, read back, replace, remove; a server without a pinned key is refused', () => {
-      const server = { name: 'web1', host: 'web1.example.test', port: 22, username: 'root', privateKeyPath: '/k', hostKeyFingerprint: 'SHA256:x', socketIoPaths: { 'a.test': '/live/socket.io/' } };
+      const server = {
+        name: 'web1',
+        host: 'web1.example.test',
+        port: 22,
+        username: 'root',
+        privateKeyPath: '/k',
+        hostKeyFingerprint: 'SHA256:x',
+        socketIoPaths: { 'a.test': '/live/socket.io/' },
+      };
       store.servers.upsert(server, 'store');
       expect(store.servers.get('web1')).to.include({ host: 'web1.example.test', source: 'store', knownHostsPath: undefined });
       expect(store.servers.get('web1')?.socketIoPaths).to.deep.equal({ 'a.test': '/live/socket.io/' });
@@ -73,15 +84,31 @@ describe('store', () => {
 
     it('journal: change with plan, checkpoint, events in order, newest-first listing', () => {
       const { journal } = store;
-      const change = journal.createChange({ server: 's', domain: 'a.test', actor: 'admin', kind: 'apply', request: { profile: 'socketio-safe' } });
+      const change = journal.createChange({
+        server: 's',
+        domain: 'a.test',
+        actor: 'admin',
+        kind: 'apply',
+        request: { profile: 'socketio-safe' },
+      });
       expect(change).to.include({ status: 'planned', domain: 'a.test', plan: undefined });
       const checkpoint = journal.saveCheckpoint({
         server: 's',
         domain: 'a.test',
         reason: 'apply socketio-safe',
-        files: [{ path: '/x/vhost.conf', existed: true, content: 'A\r\nB', sha256: 'abc', mode: '644' }, { path: '/x/.htaccess', existed: false, content: null, sha256: null }],
+        files: [
+          { path: '/x/vhost.conf', existed: true, content: 'A\r\nB', sha256: 'abc', mode: '644' },
+          { path: '/x/.htaccess', existed: false, content: null, sha256: null },
+        ],
       });
-      const updated = journal.updateChange(change.id, { plan: { steps: 2 }, diff: '--- a\n+++ b\n', checkpointId: checkpoint.id, status: 'verified', verdict: 'safe', endedAt: '2026-01-01T00:00:00.000Z' });
+      const updated = journal.updateChange(change.id, {
+        plan: { steps: 2 },
+        diff: '--- a\n+++ b\n',
+        checkpointId: checkpoint.id,
+        status: 'verified',
+        verdict: 'safe',
+        endedAt: '2026-01-01T00:00:00.000Z',
+      });
       expect(updated).to.deep.include({ plan: { steps: 2 }, checkpointId: checkpoint.id, status: 'verified', verdict: 'safe' });
       expect(journal.updateChange(change.id, { verdict: null }).verdict).to.equal(undefined);
       expect(journal.getCheckpoint(checkpoint.id)).to.deep.include({ reason: 'apply socketio-safe', domain: 'a.test' });
@@ -120,8 +147,12 @@ describe('store', () => {
         ['b.test', 'verifying', change.id],
       ]);
       store.db.prepare("INSERT INTO events (job_id, at, step, status, message) VALUES (?, 'now', 'bulk', 'start', 'started')").run(job.id);
-      expect(() => store.db.prepare("INSERT INTO events (at, step, status, message) VALUES ('now', 'x', 'info', 'orphan')").run()).to.throw(/CHECK constraint/);
-      expect(() => store.db.prepare("INSERT INTO events (job_id, at, step, status, message) VALUES ('nope', 'now', 'x', 'info', 'x')").run()).to.throw(/FOREIGN KEY/);
+      expect(() => store.db.prepare("INSERT INTO events (at, step, status, message) VALUES ('now', 'x', 'info', 'orphan')").run()).to.throw(
+        /CHECK constraint/,
+      );
+      expect(() =>
+        store.db.prepare("INSERT INTO events (job_id, at, step, status, message) VALUES ('nope', 'now', 'x', 'info', 'x')").run(),
+      ).to.throw(/FOREIGN KEY/);
       expect(jobs.markInterrupted().map((j) => j.id)).to.deep.equal([job.id]);
       expect(jobs.get(job.id)?.status).to.equal('interrupted');
       expect(jobs.get(done.id)).to.deep.include({ status: 'succeeded', summary: { ok: 3 } });

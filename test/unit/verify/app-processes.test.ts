@@ -12,9 +12,15 @@ describe('verify/app-processes', () => {
     const refusal = readFileSync(new URL('../../../../test/fixtures/verify/multiple-instances.txt', import.meta.url), 'utf8');
     expect(MULTIPLE_INSTANCES.test(refusal)).to.equal(true);
     const props = (name: string, usec: number, pid: number) =>
-      JSON.stringify({ instance_dir: { created_at: Math.floor(usec / 1e6), created_at_monotonic_usec: usec }, name, watchdog_pid: pid }, null, 3);
+      JSON.stringify(
+        { instance_dir: { created_at: Math.floor(usec / 1e6), created_at_monotonic_usec: usec }, name, watchdog_pid: pid },
+        null,
+        3,
+      );
     // The newer instance got the lower pid (pids wrap at 32768 on the test host).
-    const listing = [props('uzRpw3Yx', 8_179_726_403, 25140), props('Kq3mZ0aB', 8_205_000_000, 1312), '{ "name" : "half-writ'].join('\n@@instance@@\n');
+    const listing = [props('uzRpw3Yx', 8_179_726_403, 25140), props('Kq3mZ0aB', 8_205_000_000, 1312), '{ "name" : "half-writ'].join(
+      '\n@@instance@@\n',
+    );
     expect(instancesNewestFirst(listing).map((i) => i.name)).to.deep.equal(['Kq3mZ0aB', 'uzRpw3Yx']);
     expect(instancesNewestFirst('')).to.deep.equal([]);
   });
@@ -24,7 +30,9 @@ describe('verify/app-processes', () => {
     expect(multi.known).to.equal(true);
     expect(multi.minProcesses).to.equal(2);
     expect(multi.processes.map((p) => p.pid)).to.deep.equal([29074, 29224, 15594, 18470]);
-    expect(matchAppProcesses(duringRestart, '/var/www/vhosts/healthy.demo.test/httpdocs').processes.map((p) => p.pid)).to.deep.equal([15645]);
+    expect(matchAppProcesses(duringRestart, '/var/www/vhosts/healthy.demo.test/httpdocs').processes.map((p) => p.pid)).to.deep.equal([
+      15645,
+    ]);
   });
 
   it('knows an app that has no process (min instances 0, idle) apart from an app Passenger never saw', () => {

@@ -50,7 +50,11 @@ describe('verify/cookie-jar', () => {
 
     it('treats host-only and Domain cookies as browsers do', () => {
       const jar = createCookieJar('browser');
-      const decisions = jar.store(new URL('http://app.demo.test/'), ['host=1', 'wide=2; Domain=.demo.test', 'foreign=3; Domain=other.test']);
+      const decisions = jar.store(new URL('http://app.demo.test/'), [
+        'host=1',
+        'wide=2; Domain=.demo.test',
+        'foreign=3; Domain=other.test',
+      ]);
       expect(decisions.map((d) => d.stored)).to.deep.equal([true, true, false]);
       expect(jar.header(new URL('http://app.demo.test/'))).to.equal('host=1; wide=2');
       expect(jar.header(new URL('http://other.demo.test/'))).to.equal('wide=2');

@@ -15,9 +15,21 @@ const servers: ServerOverview[] = [
     readAt: '2026-12-04T20:00:00.000Z',
     domains: [
       { name: 'healthy.demo.test', verdict: 'safe', mainFinding: null, processCount: 1, lastRestart: '2026-12-04T19:00:00.000Z' },
-      { name: 'multi.demo.test', verdict: 'broken', mainFinding: 'Several processes, no sticky sessions', processCount: 2, lastRestart: null },
+      {
+        name: 'multi.demo.test',
+        verdict: 'broken',
+        mainFinding: 'Several processes, no sticky sessions',
+        processCount: 2,
+        lastRestart: null,
+      },
       { name: 'idle.demo.test', verdict: 'at-risk', mainFinding: 'Idle processes are shut down', processCount: 0, lastRestart: null },
-      { name: 'plainhttp.demo.test', verdict: 'at-risk', mainFinding: 'Sticky cookie is Secure on plain http', processCount: 2, lastRestart: null },
+      {
+        name: 'plainhttp.demo.test',
+        verdict: 'at-risk',
+        mainFinding: 'Sticky cookie is Secure on plain http',
+        processCount: 2,
+        lastRestart: null,
+      },
     ],
   },
   { server: 'second', readAt: null, error: 'ssh: connection refused', domains: [] },
@@ -42,7 +54,8 @@ describe('web access rules', () => {
 
   it('only local paths survive as the place to go after login', () => {
     expect(safeNextPath('/domains/multi.demo.test')).to.equal('/domains/multi.demo.test');
-    for (const bad of ['//evil.example/', '/\\evil.example', 'https://evil.example/', 'domains', undefined, '/a\nb']) expect(safeNextPath(bad)).to.equal('/');
+    for (const bad of ['//evil.example/', '/\\evil.example', 'https://evil.example/', 'domains', undefined, '/a\nb'])
+      expect(safeNextPath(bad)).to.equal('/');
   });
 });
 
@@ -56,8 +69,14 @@ describe('overview view model', () => {
   });
 
   it('filters by search, verdict and server and sorts on request; unknown values fall back', () => {
-    expect(buildOverviewModel(admin, servers, { q: 'STICKY' }, '').rows.map((r) => r.name)).to.deep.equal(['multi.demo.test', 'plainhttp.demo.test']);
-    expect(buildOverviewModel(admin, servers, { verdict: 'at-risk', sort: 'domain' }, '').rows.map((r) => r.name)).to.deep.equal(['idle.demo.test', 'plainhttp.demo.test']);
+    expect(buildOverviewModel(admin, servers, { q: 'STICKY' }, '').rows.map((r) => r.name)).to.deep.equal([
+      'multi.demo.test',
+      'plainhttp.demo.test',
+    ]);
+    expect(buildOverviewModel(admin, servers, { verdict: 'at-risk', sort: 'domain' }, '').rows.map((r) => r.name)).to.deep.equal([
+      'idle.demo.test',
+      'plainhttp.demo.test',
+    ]);
     expect(buildOverviewModel(admin, servers, { server: 'second' }, '').rows).to.have.length(0);
     const byProcesses = buildOverviewModel(admin, servers, { sort: 'processes', verdict: 'nonsense' }, '');
     expect(byProcesses.rows.map((r) => r.processCount)).to.deep.equal([2, 2, 1, 0]);

@@ -14,14 +14,26 @@ describe('web: change jobs over the store', () => {
 
   beforeEach(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'pp-change-jobs-'));
-    services = await createServices({ dataDir, databasePath: ':memory:', demoConnectionPath: join(dataDir, 'none.json'), logger: pino({ level: 'silent' }) });
+    services = await createServices({
+      dataDir,
+      databasePath: ':memory:',
+      demoConnectionPath: join(dataDir, 'none.json'),
+      logger: pino({ level: 'silent' }),
+    });
   });
   afterEach(async () => {
     await services.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const build = () => changeJobs({ servers: services.servers, inventory: services.inventory, changes: services.changes, store: services.store, events: services.events });
+  const build = () =>
+    changeJobs({
+      servers: services.servers,
+      inventory: services.inventory,
+      changes: services.changes,
+      store: services.store,
+      events: services.events,
+    });
 
   it('marks single jobs left running by an earlier process as interrupted, and leaves bulk jobs to the bulk runner', () => {
     const single = services.store.jobs.create({ kind: 'apply', actor: 'admin', request: {}, status: 'running' });
@@ -36,12 +48,19 @@ describe('web: change jobs over the store', () => {
     expect(last?.message).to.match(/^Interrupted/);
   });
 
-  it('scopes, describes and lists jobs; history merges job events with its changes\' events, once each, in order', () => {
+  it("scopes, describes and lists jobs; history merges job events with its changes' events, once each, in order", () => {
     const { jobs } = build();
     const job = services.store.jobs.create({ kind: 'apply', actor: 'alice', request: {}, status: 'running' });
     services.store.jobs.setDomainState(job.id, 'demo', 'multi.demo.test', 'verified');
     services.store.journal.addEvent({ jobId: job.id }, stepEvent('job', 'start', 'Started'));
-    const change = services.store.journal.createChange({ server: 'demo', domain: 'multi.demo.test', actor: 'alice', kind: 'apply', request: {}, jobId: job.id });
+    const change = services.store.journal.createChange({
+      server: 'demo',
+      domain: 'multi.demo.test',
+      actor: 'alice',
+      kind: 'apply',
+      request: {},
+      jobId: job.id,
+    });
     const write = stepEvent('write', 'ok', 'Wrote 1 file', { domain: 'multi.demo.test' });
     services.store.journal.addEvent({ changeId: change.id }, write);
     services.store.journal.addEvent({ changeId: change.id }, write); // an automatic rollback journals under two changes
@@ -51,7 +70,9 @@ describe('web: change jobs over the store', () => {
     expect(jobs.scope('job_unknown')).to.equal(undefined);
     expect(jobs.history?.(job.id).map((e) => `${e.step}:${e.status}`)).to.deep.equal(['job:start', 'write:ok', 'job:ok']);
     expect(jobs.history?.(job.id).every((e) => e.jobId === job.id)).to.equal(true);
-    expect(jobs.describe?.(job.id)?.domains).to.deep.equal([{ server: 'demo', domain: 'multi.demo.test', state: 'verified', message: null }]);
+    expect(jobs.describe?.(job.id)?.domains).to.deep.equal([
+      { server: 'demo', domain: 'multi.demo.test', state: 'verified', message: null },
+    ]);
     expect(jobs.recent?.(10).map((j) => j.id)).to.include(job.id);
 
     const bulk = services.store.jobs.create({ kind: 'bulk', actor: 'admin', request: {}, status: 'running' });

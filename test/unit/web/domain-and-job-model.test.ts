@@ -9,15 +9,30 @@ const nginxDomain = { mode: 'nginx' as const, htaccessOverrides: false };
 describe('web: domain edit form', () => {
   it('offers only per-domain knobs: no identity, server-wide or Enterprise-only directive', () => {
     const keys = editableDirectives(apacheWithHtaccess).map((s) => s.key);
-    expect(keys).to.include.members(['passenger_sticky_sessions', 'passenger_min_instances', 'passenger_max_requests', 'passenger_sticky_sessions_cookie_attributes']);
-    for (const never of ['passenger_app_root', 'passenger_pool_idle_time', 'passenger_max_pool_size', 'passenger_max_instances', 'passenger_memory_limit']) expect(keys).not.to.include(never);
+    expect(keys).to.include.members([
+      'passenger_sticky_sessions',
+      'passenger_min_instances',
+      'passenger_max_requests',
+      'passenger_sticky_sessions_cookie_attributes',
+    ]);
+    for (const never of [
+      'passenger_app_root',
+      'passenger_pool_idle_time',
+      'passenger_max_pool_size',
+      'passenger_max_instances',
+      'passenger_memory_limit',
+    ])
+      expect(keys).not.to.include(never);
     // Apache's integration has no abort-websockets directive; nginx has.
     expect(keys).not.to.include('passenger_abort_websockets_on_process_shutdown');
     expect(editableDirectives(nginxDomain).map((s) => s.key)).to.include('passenger_abort_websockets_on_process_shutdown');
   });
 
   it('turns valid fields into typed settings and leaves empty fields out', () => {
-    const { form, settings } = readEditForm({ 'set.passenger_min_instances': ' 1 ', 'set.passenger_sticky_sessions': 'on', 'set.passenger_max_requests': '' }, apacheWithHtaccess);
+    const { form, settings } = readEditForm(
+      { 'set.passenger_min_instances': ' 1 ', 'set.passenger_sticky_sessions': 'on', 'set.passenger_max_requests': '' },
+      apacheWithHtaccess,
+    );
     expect(form.errors).to.deep.equal({});
     expect(settings).to.deep.equal([
       { key: 'passenger_sticky_sessions', value: true },
