@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { PanelError } from '../errors.js';
@@ -19,7 +19,7 @@ export const DATABASE_FILE = 'passenger-panel.sqlite';
  * `path` may be ':memory:' for tests.
  */
 export function openDatabase(path: string, migrations: readonly Migration[] = allMigrations): Database {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') preparePrivateFiles(path);
   let db: Database;
   try {
     db = new BetterSqlite3(path);
@@ -34,6 +34,8 @@ export function openDatabase(path: string, migrations: readonly Migration[] = al
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // SQLite gives -wal/-shm the database file's mode; tighten them anyway in case an older version made them.
+  if (path !== ':memory:') for (const suffix of SIDE_FILES) tighten(`${path}${suffix}`, 0o600);
   try {
     migrate(db, migrations);
   } catch (err) {
@@ -41,6 +43,32 @@ export function openDatabase(path: string, migrations: readonly Migration[] = al
     throw err;
   }
   return db;
+}
+
+const SIDE_FILES = ['-wal', '-shm', '-journal'];
+
+function tighten(file: string, mode: number): void {
+  if (existsSync(file) && (statSync(file).mode & 0o777) !== mode) chmodSync(file, mode);
+}
+
+/**
+ * The store holds every domain's config (checkpoints): only its owner may read it, whatever the umask.
+ * The folder becomes 0700 and the files 0600. A shared folder (world-writable, e.g. /tmp itself) is
+ * refused rather than narrowed, since narrowing it would break everyone else using it.
+ */
+function preparePrivateFiles(path: string): void {
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const dirMode = statSync(dir).mode;
+  if (dirMode & 0o002) {
+    throw new StoreError(`the data directory ${dir} is writable by every user`, {
+      hint: 'point PASSENGER_PANEL_DATA at a directory of its own (it is created with mode 0700)',
+    });
+  }
+  tighten(dir, 0o700);
+  closeSync(openSync(path, 'a', 0o600));
+  tighten(path, 0o600);
+  for (const suffix of SIDE_FILES) tighten(`${path}${suffix}`, 0o600);
 }
 
 /** Applies the pending migrations in order, each in its own transaction. Returns the ids it applied. */
