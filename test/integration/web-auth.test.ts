@@ -148,6 +148,39 @@ describe('web auth, standalone mode', function () {
     }
   });
 
+  it('counts parallel guesses before checking them: 40 at once, at most ten are checked', async () => {
+    const guesser = await startPanel({ services: {}, mode: 'standalone', port: 0, passwordHash: await hashPassword(password), log: quiet });
+    try {
+      const browser = new Browser(guesser.url);
+      const csrf = await browser.csrfFrom('/login');
+      const statuses = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          browser.post('/login', { _csrf: csrf, password: `guess ${i}`, next: '/' }).then((r) => r.status),
+        ),
+      );
+      expect(statuses.filter((s) => s === 303).length, 'checked guesses').to.equal(10);
+      expect(statuses.filter((s) => s === 429).length, 'refused guesses').to.equal(30);
+    } finally {
+      await guesser.close();
+    }
+  });
+
+  it('ignores X-Forwarded-For in standalone mode (no proxy in front): a forged address does not reset the count', async () => {
+    const guesser = await startPanel({ services: {}, mode: 'standalone', port: 0, passwordHash: await hashPassword(password), log: quiet });
+    try {
+      const browser = new Browser(guesser.url);
+      const csrf = await browser.csrfFrom('/login');
+      for (let i = 0; i < 10; i++) {
+        const forged = { 'x-forwarded-for': `203.0.113.${i}` };
+        expect((await browser.post('/login', { _csrf: csrf, password: `guess ${i}`, next: '/' }, forged)).status).to.equal(303);
+      }
+      const again = await browser.post('/login', { _csrf: csrf, password, next: '/' }, { 'x-forwarded-for': '198.51.100.7' });
+      expect(again.status).to.equal(429);
+    } finally {
+      await guesser.close();
+    }
+  });
+
   it('serves the stylesheet and script the pages reference', async () => {
     for (const path of ['/static/panel.css', '/static/panel.js']) expect((await fetch(`${panel.url}${path}`)).status, path).to.equal(200);
   });

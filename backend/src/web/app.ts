@@ -99,8 +99,9 @@ export async function startPanel(options: StartPanelOptions): Promise<RunningPan
     onLogout: (session) => sockets.dropSession(session),
   };
 
-  // Behind the Plesk panel's nginx on loopback: trust its X-Forwarded-Proto so cookies get Secure on https.
-  app.set('trust proxy', 'loopback');
+  // Plesk mode sits behind the panel's nginx on loopback: trust its X-Forwarded-* so cookies get Secure on
+  // https. Standalone mode has no proxy in front, so a local client could forge those headers: trust none.
+  app.set('trust proxy', options.mode === 'plesk' ? 'loopback' : false);
   app.disable('x-powered-by');
   app.use(securityHeaders());
   app.use('/static', express.static(`${views.viewsDir}/static`, { maxAge: '1h', index: false }));
@@ -221,15 +222,13 @@ export async function startPanel(options: StartPanelOptions): Promise<RunningPan
       res.status(status).json({ error: code, message: text });
       return;
     }
-    res
-      .status(status)
-      .send(
-        views.render('message', layoutFor(res, basePath, 'Error'), {
-          heading: status === 403 ? 'Not allowed' : status === 401 ? 'Please log in' : 'Error',
-          text,
-          code,
-        }),
-      );
+    res.status(status).send(
+      views.render('message', layoutFor(res, basePath, 'Error'), {
+        heading: status === 403 ? 'Not allowed' : status === 401 ? 'Please log in' : 'Error',
+        text,
+        code,
+      }),
+    );
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -162,7 +162,7 @@ export function authRoutes(config: AuthConfig): Router {
     const address = req.ip ?? 'unknown';
     if (!config.passwordHash)
       return next(new AuthError('password_disabled', 'Password login is not set up; use the login link printed in the console.'));
-    if (throttle.isBlocked(address)) {
+    if (!throttle.tryBegin(address)) {
       return next(
         new AuthError(
           'login_throttled',
@@ -171,14 +171,17 @@ export function authRoutes(config: AuthConfig): Router {
         ),
       );
     }
-    verifyPassword(typeof body.password === 'string' ? body.password : '', config.passwordHash).then((ok) => {
-      if (!ok) {
-        throttle.recordFailure(address);
-        return res.redirect(303, `${config.basePath}/login?failed=1&next=${encodeURIComponent(nextPath)}`);
-      }
-      throttle.recordSuccess(address);
-      startSession(req, res, { name: 'admin', role: 'admin', domains: '*', via: 'password' }, nextPath);
-    }, next);
+    verifyPassword(typeof body.password === 'string' ? body.password : '', config.passwordHash).then(
+      (ok) => {
+        throttle.finish(address, ok);
+        if (!ok) return res.redirect(303, `${config.basePath}/login?failed=1&next=${encodeURIComponent(nextPath)}`);
+        startSession(req, res, { name: 'admin', role: 'admin', domains: '*', via: 'password' }, nextPath);
+      },
+      (err: unknown) => {
+        throttle.finish(address, false);
+        next(err);
+      },
+    );
   });
 
   router.get('/login/link', (req, res, next) => {

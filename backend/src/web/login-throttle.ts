@@ -1,9 +1,12 @@
 /**
  * Slows password guessing: after `maxFailures` wrong passwords from one address within `windowMs`,
- * that address is refused until the window has passed. Memory is bounded by dropping old entries.
+ * that address is refused until the window has passed. An attempt is counted when it starts, before the
+ * (slow, on purpose) password check, so parallel guesses cannot all slip in while earlier ones are still
+ * being checked. Memory is bounded by dropping old entries.
  */
 export class LoginThrottle {
   private readonly failures = new Map<string, number[]>();
+  private readonly inFlight = new Map<string, number>();
 
   constructor(
     private readonly maxFailures = 10,
@@ -11,11 +14,23 @@ export class LoginThrottle {
     private readonly now: () => number = Date.now,
   ) {}
 
-  isBlocked(address: string): boolean {
-    return this.recent(address).length >= this.maxFailures;
+  /** Reserves one attempt for the address, or returns false when its failures and open attempts reach the limit. */
+  tryBegin(address: string): boolean {
+    const open = this.inFlight.get(address) ?? 0;
+    if (this.recent(address).length + open >= this.maxFailures) return false;
+    this.inFlight.set(address, open + 1);
+    return true;
   }
 
-  recordFailure(address: string): void {
+  /** Ends an attempt begun with tryBegin: a failure stays counted for the window, a success clears the address. */
+  finish(address: string, ok: boolean): void {
+    const open = (this.inFlight.get(address) ?? 1) - 1;
+    if (open > 0) this.inFlight.set(address, open);
+    else this.inFlight.delete(address);
+    if (ok) {
+      this.failures.delete(address);
+      return;
+    }
     const list = this.recent(address);
     list.push(this.now());
     this.failures.set(address, list);
@@ -23,10 +38,6 @@ export class LoginThrottle {
       const oldest = this.failures.keys().next().value;
       if (oldest !== undefined) this.failures.delete(oldest);
     }
-  }
-
-  recordSuccess(address: string): void {
-    this.failures.delete(address);
   }
 
   private recent(address: string): number[] {
