@@ -20,6 +20,23 @@ import type { PanelServices } from '../../backend/src/web/services.js';
 import { mintToken } from '../../backend/src/web/token.js';
 import { CONNECTION_FILE, REPO_ROOT, resetHost } from '../support/testhost.js';
 
+/**
+ * Plesk's launch page, as the browser gets it: a form on the panel's own origin that posts the token.
+ * The page is served by intercepting one address of that origin, so the browser sends a real Origin.
+ */
+async function postPleskLaunch(page: Page, panelUrl: string, token: string, next: string): Promise<void> {
+  const launchUrl = `${panelUrl}/__plesk-launch-page`;
+  await page.route(launchUrl, (route) =>
+    route.fulfill({
+      contentType: 'text/html',
+      body: `<form method="post" action="${panelUrl}/auth/plesk"><input type="hidden" name="token" value="${token}"><input type="hidden" name="next" value="${next}"></form><script>document.forms[0].submit()</script>`,
+    }),
+  );
+  await page.goto(launchUrl);
+  await page.waitForURL((url) => url.pathname === next);
+  await page.unroute(launchUrl);
+}
+
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(REPO_ROOT, 'test', 'artifacts');
 const LAUNCH_ARGS = [
@@ -320,7 +337,8 @@ describe('e2e: the panel in Chromium against the test host (changes host state)'
         jti: randomBytes(16).toString('hex'),
       });
       const { page } = customer;
-      await page.goto(`${plesk.url}/auth/plesk?token=${token}&next=${encodeURIComponent('/domains/healthy.demo.test')}`);
+      // What Plesk's launch page does: a form on the panel's origin posts the token (never a GET link).
+      await postPleskLaunch(page, plesk.url, token, '/domains/healthy.demo.test');
       await page.waitForSelector('#verdict-badge');
       expect(new URL(page.url()).pathname).to.equal('/domains/healthy.demo.test');
       await customer.shot('customer-domain.png');

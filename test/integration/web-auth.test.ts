@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { JobEventBus } from '../../backend/src/jobs/event-bus.js';
-import { startPanel, type RunningPanel } from '../../backend/src/web/app.js';
+import { PLESK_SESSION_MS, startPanel, type RunningPanel } from '../../backend/src/web/app.js';
 import { hashPassword } from '../../backend/src/web/password.js';
 import { mintToken, type TokenClaims } from '../../backend/src/web/token.js';
 import type { JobScope } from '../../backend/src/web/users.js';
@@ -232,9 +232,14 @@ describe('web auth, Plesk mode', function () {
     });
   }
 
+  /** What Plesk's launch form does: a POST from a page on the panel's own origin. */
+  function launch(browser: Browser, form: Record<string, string>, headers: Record<string, string> = { origin }): Promise<Response> {
+    return browser.post('/auth/plesk', form, headers);
+  }
+
   async function loggedIn(claims: Partial<TokenClaims> = {}): Promise<Browser> {
     const browser = new Browser(origin, basePath);
-    const res = await browser.get(`/auth/plesk?token=${token(claims)}&next=/`);
+    const res = await launch(browser, { token: token(claims), next: '/' });
     expect(res.status).to.equal(303);
     return browser;
   }
@@ -252,8 +257,8 @@ describe('web auth, Plesk mode', function () {
 
   it('exchanges the Plesk token for a session, opens the clicked domain and refuses the token a second time', async () => {
     const browser = new Browser(origin, basePath);
-    const link = `/auth/plesk?token=${token()}&next=${encodeURIComponent('/domains/multi.demo.test')}`;
-    const res = await browser.get(link);
+    const form = { token: token(), next: '/domains/multi.demo.test' };
+    const res = await launch(browser, form);
     expect(res.status).to.equal(303);
     expect(res.headers.get('location')).to.equal(`${basePath}/domains/multi.demo.test`);
     expect(res.headers.getSetCookie().join()).to.include(`Path=${basePath}`);
@@ -263,7 +268,7 @@ describe('web auth, Plesk mode', function () {
       .to.include('multi.demo.test')
       .and.include('alice');
 
-    expect((await new Browser(origin, basePath).get(link)).status, 'replayed token').to.equal(401);
+    expect((await launch(new Browser(origin, basePath), form)).status, 'replayed token').to.equal(401);
   });
 
   it("a customer cannot open another customer's domain, nor admin-only actions", async () => {
@@ -281,12 +286,12 @@ describe('web auth, Plesk mode', function () {
     expect((await new Browser(origin, basePath).get('/login')).status).to.equal(401);
     expect((await new Browser(origin, basePath).get('/')).status).to.equal(401);
     const now = Math.floor(Date.now() / 1000);
-    expect((await new Browser(origin, basePath).get(`/auth/plesk?token=${token({ iat: now - 120, exp: now - 60 })}`)).status).to.equal(401);
+    expect((await launch(new Browser(origin, basePath), { token: token({ iat: now - 120, exp: now - 60 }) })).status).to.equal(401);
     const forged = mintToken(randomBytes(32), JSON.parse(Buffer.from(token().split('.')[1]!, 'base64url').toString()) as TokenClaims);
-    expect((await new Browser(origin, basePath).get(`/auth/plesk?token=${forged}`)).status).to.equal(401);
-    expect(
-      (await new Browser(origin, basePath).get(`/auth/plesk?token=${token({ role: 'customer', domains: '*' as never })}`)).status,
-    ).to.equal(401);
+    expect((await launch(new Browser(origin, basePath), { token: forged })).status).to.equal(401);
+    expect((await launch(new Browser(origin, basePath), { token: token({ role: 'customer', domains: '*' as never }) })).status).to.equal(
+      401,
+    );
   });
 
   it('takes a long token in a POST body without a CSRF token, once', async () => {
@@ -294,11 +299,22 @@ describe('web auth, Plesk mode', function () {
     const long = token({ sub: 'bigreseller', role: 'reseller', domains, open: 'customer-site-7.example' });
     expect(long.length, 'longer than the panel nginx takes in a request line').to.be.greaterThan(8 * 1024);
     const browser = new Browser(origin, basePath);
-    const res = await browser.post('/auth/plesk', { token: long, next: '/domains/customer-site-7.example' });
+    const res = await launch(browser, { token: long, next: '/domains/customer-site-7.example' });
     expect(res.status).to.equal(303);
     expect((await browser.get(res.headers.get('location')!)).status).to.equal(200);
     expect((await browser.get('/domains/multi.demo.test')).status).to.equal(403);
-    expect((await new Browser(origin, basePath).post('/auth/plesk', { token: long })).status, 'replayed').to.equal(401);
+    expect((await launch(new Browser(origin, basePath), { token: long })).status, 'replayed').to.equal(401);
+  });
+
+  it('refuses a token by GET link or posted from another origin (login CSRF), and caps a session at one hour', async () => {
+    const getLink = await new Browser(origin, basePath).get(`/auth/plesk?token=${token()}&next=/`);
+    expect(getLink.status, 'GET link').to.not.equal(303);
+    const foreigners: Record<string, string>[] = [{ origin: 'https://attacker.example' }, { origin: 'null' }, {}];
+    for (const foreign of foreigners) {
+      const res = await launch(new Browser(origin, basePath), { token: token(), next: '/' }, foreign);
+      expect(res.status, JSON.stringify(foreign)).to.equal(403);
+    }
+    expect(PLESK_SESSION_MS).to.be.at.most(3600_000);
   });
 
   it('keeps ordinary forms small (64 KiB)', async () => {
@@ -308,9 +324,15 @@ describe('web auth, Plesk mode', function () {
   });
 
   it('marks the cookie Secure when the panel nginx on loopback says the request came over https', async () => {
-    const res = await fetch(`${origin}/auth/plesk?token=${token()}&next=/`, {
+    const res = await fetch(`${origin}/auth/plesk`, {
+      method: 'POST',
       redirect: 'manual',
-      headers: { 'x-forwarded-proto': 'https' },
+      headers: {
+        'x-forwarded-proto': 'https',
+        origin: `https://${new URL(origin).host}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ token: token(), next: '/' }),
     });
     expect(res.status).to.equal(303);
     expect(res.headers.getSetCookie().join()).to.match(

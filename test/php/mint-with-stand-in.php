@@ -2,7 +2,7 @@
 /**
  * Runs the extension's real token code (plesk-ext/plib/library) against the pm_ stand-in.
  * argv[1]: JSON {"world": {...}, "action": "admin"|"domain"|"raw", "siteId"?: int, raw: user/role/domains/open/lifetime/now}
- * Prints the launch (JSON: method get + url, or method post + action/token/next) on success; on refusal prints the message to stderr and exits 3.
+ * Prints the launch (JSON: the form's action, token and next) on success; on refusal prints the message to stderr and exits 3.
  */
 require __DIR__ . '/pm-stand-in.php';
 

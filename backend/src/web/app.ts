@@ -20,6 +20,8 @@ import { ViewRenderer, type LayoutData } from './views.js';
 /** views/ at the repository top (also the layout of the installed bundle: dist/backend/src/web -> views). */
 export const DEFAULT_VIEWS_DIR = fileURLToPath(new URL('../../../../views/', import.meta.url));
 
+export const PLESK_SESSION_MS = 3600_000;
+
 export interface PanelLogger {
   info(message: string): void;
   error(message: string, err?: unknown): void;
@@ -80,7 +82,9 @@ export async function startPanel(options: StartPanelOptions): Promise<RunningPan
   }
 
   const views = new ViewRenderer(options.viewsDir ?? DEFAULT_VIEWS_DIR);
-  const sessions = new SessionStore();
+  // A Plesk session carries the domain list Plesk granted at login; an hour bounds how long it can
+  // outlive a change of the user's rights in Plesk (opening the panel again mints a fresh list).
+  const sessions = new SessionStore(options.mode === 'plesk' ? { absoluteMs: PLESK_SESSION_MS, idleMs: PLESK_SESSION_MS } : {});
   const loginLinks = options.mode === 'standalone' ? new LoginLinks() : undefined;
   const app = express();
   const server = createServer(app);

@@ -16,6 +16,18 @@ export const SESSION_COOKIE = 'pp_session';
 /** Where the extension sends users with their token (GET query or POST body). */
 export const PLESK_AUTH_PATH = '/auth/plesk';
 
+/** Refuses a request whose Origin is not this server's own scheme://host[:port] (as the panel nginx forwards it). */
+function requireSameOrigin(req: Request): void {
+  const origin = req.get('origin');
+  const own = `${req.protocol}://${req.get('host') ?? ''}`;
+  if (origin !== own) {
+    throw new AuthError('cross_origin_login', 'The Plesk login must be posted from the Plesk panel itself.', {
+      status: 403,
+      hint: 'open Passenger Panel from its entry in Plesk',
+    });
+  }
+}
+
 export type PanelMode = 'standalone' | 'plesk';
 
 export interface AuthConfig {
@@ -117,22 +129,20 @@ export function authRoutes(config: AuthConfig): Router {
     if (!config.tokenSecret)
       throw new AuthError('secret_missing', 'Plesk mode needs the token secret.', { hint: 'pass --token-secret-file' });
     const secret = config.tokenSecret;
-    // GET carries the token in the query (the usual redirect); POST in the body, for resellers whose
-    // domain list makes the URL too long. The token itself is the credential, so no CSRF token is asked.
-    const exchange = (req: Request, res: Response, next: NextFunction, token: unknown, nextPath: unknown): void => {
+    // The token travels only in a POST body from a page on the panel's own origin. A GET link, or a post
+    // from another site, would let that site log the visitor into a session of its choosing (login CSRF).
+    // The token itself is the credential, so no CSRF token is asked.
+    router.post(PLESK_AUTH_PATH, express.urlencoded({ extended: false, limit: '700kb' }), (req, res, next) => {
       try {
-        const claims = verifyToken(typeof token === 'string' ? token : '', secret);
+        requireSameOrigin(req);
+        const body = req.body as Record<string, unknown>;
+        const claims = verifyToken(typeof body.token === 'string' ? body.token : '', secret);
         if (!usedTokens.claim(claims))
           throw new AuthError('token_replayed', 'This Plesk link was already used; open the panel again from Plesk.');
-        startSession(req, res, userFromClaims(claims), typeof nextPath === 'string' ? nextPath : '/');
+        startSession(req, res, userFromClaims(claims), typeof body.next === 'string' ? body.next : '/');
       } catch (err) {
         next(err);
       }
-    };
-    router.get(PLESK_AUTH_PATH, (req, res, next) => exchange(req, res, next, req.query.token, req.query.next));
-    router.post(PLESK_AUTH_PATH, express.urlencoded({ extended: false, limit: '700kb' }), (req, res, next) => {
-      const body = req.body as Record<string, unknown>;
-      exchange(req, res, next, body.token, body.next);
     });
     return router;
   }

@@ -6,8 +6,8 @@ class IndexController extends pm_Controller_Action
 
     public function indexAction()
     {
-        // An admin token holds '*' instead of a domain list, so it always fits in a redirect.
-        $launch = Modules_PassengerPanel_Launch::forClaims(Modules_PassengerPanel_Access::forAdmin());
-        $this->redirect($launch['url'], ['prependBase' => false]);
+        // The same posted form as the domain button (views/scripts/index/index.phtml).
+        $this->view->pageTitle = 'Passenger Panel';
+        $this->view->launch = Modules_PassengerPanel_Launch::forClaims(Modules_PassengerPanel_Access::forAdmin());
     }
 }

@@ -24,9 +24,9 @@ class Modules_PassengerPanel_Config
         return rtrim(pm_Context::getVarDir(), '/') . '/token.secret';
     }
 
-    /** URL (same origin as the panel) that exchanges a token for a backend session. */
-    public static function loginUrl($token, $next)
+    /** Address (same origin as the panel) that takes a token in a POST and starts a backend session. */
+    public static function loginAction()
     {
-        return self::PROXY_PATH . '/auth/plesk?' . http_build_query(['token' => $token, 'next' => $next]);
+        return self::PROXY_PATH . '/auth/plesk';
     }
 }
