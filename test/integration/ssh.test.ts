@@ -8,6 +8,8 @@ import { expect } from 'chai';
 import type { ServerConfig } from '../../backend/src/config/types.js';
 import {
   readFiles,
+  readFilesSettled,
+  UnsafeFileError,
   SessionPool,
   SshAuthError,
   SshCommandError,
@@ -198,9 +200,10 @@ describe('ssh against the test host', function () {
     expect(session.execCount).to.equal(3);
   });
 
-  it('reads several files in one command and writes atomically, keeping mode, owner, bytes and symlinks', async () => {
+  it('reads several files in one command and writes atomically, keeping mode, owner and bytes; refuses links', async () => {
     const session = open(demo);
-    const dir = (await session.exec(['mktemp', '-d', '/tmp/pp-files-XXXXXX'])).stdout.trim();
+    // A root-owned folder of its own: a folder others may write to (such as /tmp) is refused by design.
+    const dir = (await session.exec(['mktemp', '-d', '/var/lib/pp-files-XXXXXX'])).stdout.trim();
     try {
       await session.exec([
         'sh',
@@ -210,25 +213,27 @@ describe('ssh against the test host', function () {
         dir,
       ]);
       const before = session.execCount;
-      const content = 'line one\r\nlíne two\twith tab\nno final newline';
+      const content = 'line one\r\nl\u00edne two\twith tab\nno final newline';
       const hashes = await writeFiles(session, [
         { path: `${dir}/kept`, content },
         { path: `${dir}/new`, content: Buffer.from([0, 255, 10, 13]), modeIfNew: '640' },
-        { path: `${dir}/link`, content: 'via link' },
       ]);
-      const [kept, created, missing, link] = await readFiles(session, [`${dir}/kept`, `${dir}/new`, `${dir}/missing`, `${dir}/link`]);
+      const [kept, created, missing] = await readFiles(session, [`${dir}/kept`, `${dir}/new`, `${dir}/missing`]);
       expect(session.execCount - before).to.equal(2);
-      expect(kept).to.deep.include({ content: 'via link', mode: '600' });
-      expect(link?.content).to.equal('via link');
+      expect(kept).to.deep.include({ content, mode: '600' });
       expect((await session.exec(['stat', '-c', '%U %F', `${dir}/kept`, `${dir}/link`])).stdout).to.equal(
         'nobody regular file\nroot symbolic link\n',
       );
       expect(created).to.deep.include({ exists: true, mode: '640', sha256: hashes[`${dir}/new`] });
       expect(created?.bytes.equals(Buffer.from([0, 255, 10, 13]))).to.equal(true);
       expect(missing).to.deep.include({ exists: false, sha256: undefined });
-      await writeFiles(session, [{ path: `${dir}/kept`, content }]);
+
+      const viaLink = await writeFiles(session, [{ path: `${dir}/link`, content: 'via link' }]).catch((e: unknown) => e);
+      expect(viaLink).to.be.instanceOf(UnsafeFileError).with.property('refusal', 'link');
+      const [linkRead] = await readFilesSettled(session, [`${dir}/link`]);
+      expect(linkRead).to.deep.include({ refusal: 'link' });
       const [again] = await readFiles(session, [`${dir}/kept`]);
-      expect(again?.content).to.equal(content);
+      expect(again?.content, 'the link target is untouched').to.equal(content);
       expect(again?.sha256).to.equal(hashes[`${dir}/kept`]);
       expect((await session.exec(['sh', '-c', 'ls -A "$1" | grep -c passenger-panel || true', 'sh', dir])).stdout.trim()).to.equal('0');
     } finally {

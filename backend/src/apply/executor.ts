@@ -116,11 +116,9 @@ export async function executePlan(plan: ChangePlan, ctx: ExecuteContext, reason:
   try {
     emit('write', 'start', `Writing the managed block in ${plan.files.map((f) => f.path).join(', ')}`);
     state.wrote = true;
-    const created = new Set(plan.files.filter((f) => !f.existedBefore && f.existsAfter).map((f) => f.path));
     await putFileStates(
       session,
       plan.files.map((f) => ({ path: f.path, bytes: afterBytes(f) })),
-      created,
     );
     emit('write', 'ok', `Wrote ${plan.files.length} file(s) atomically (temp file + rename, mode and owner kept)`);
 
@@ -220,7 +218,6 @@ export async function restoreFiles(
     await putFileStates(
       session,
       files.map((f) => ({ path: f.path, bytes: f.existed ? f.bytes : undefined })),
-      new Set(),
     );
     emit('restore', 'ok', `Restored ${files.map((f) => `${f.path}${f.existed ? '' : ' (removed: it did not exist)'}`).join(', ')}`);
     if (opts.regenerate) {

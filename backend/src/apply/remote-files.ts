@@ -1,6 +1,6 @@
 import { PanelError } from '../errors.js';
-import { readFiles, removeFiles, writeFiles, type RemoteFile } from '../ssh/files.js';
-import type { SshSession } from '../ssh/session.js';
+import { readFiles, writeFiles, type RemoteFile } from '../ssh/files.js';
+import type { RemoteRunner } from '../ssh/runner.js';
 
 /** The hash we record for a file that does not exist, so "absent" is guarded like any content. */
 export const ABSENT = 'absent';
@@ -41,7 +41,7 @@ function short(sha: string): string {
  * Reads the files a plan will touch and refuses when any differs from what the plan was computed
  * from. The same read is the checkpoint, so what we save is exactly what we checked.
  */
-export async function readGuarded(session: SshSession, expected: ReadonlyArray<{ path: string; sha256: string }>): Promise<RemoteFile[]> {
+export async function readGuarded(session: RemoteRunner, expected: ReadonlyArray<{ path: string; sha256: string }>): Promise<RemoteFile[]> {
   const files = await readFiles(
     session,
     expected.map((e) => e.path),
@@ -61,21 +61,12 @@ export interface FileState {
 
 /**
  * Puts files into the given states: each present one written atomically (temp + rename, keeping mode
- * and owner), absent ones removed. A file we create gets the owner of its directory, so a customer's
- * document root keeps files its owner can edit.
+ * and owner), absent ones removed, in one command. A file we create is created by the owner of its folder
+ * (ssh/files.ts acts as the customer in a customer's folder), so it is theirs with no chown by root.
  */
-export async function putFileStates(session: SshSession, states: readonly FileState[], created: ReadonlySet<string>): Promise<void> {
-  const present = states.filter((s) => s.bytes !== undefined);
+export async function putFileStates(session: RemoteRunner, states: readonly FileState[]): Promise<void> {
   await writeFiles(
     session,
-    present.map((s) => ({ path: s.path, content: s.bytes as Buffer, modeIfNew: '644' })),
-  );
-  const newOnes = present.filter((s) => created.has(s.path)).map((s) => s.path);
-  if (newOnes.length > 0) {
-    await session.execScript('for f in "$@"; do chown --reference="$(dirname -- "$f")" -- "$f" || exit 1; done', newOnes);
-  }
-  await removeFiles(
-    session,
-    states.filter((s) => s.bytes === undefined).map((s) => s.path),
+    states.map((s) => ({ path: s.path, content: s.bytes, modeIfNew: '644' })),
   );
 }

@@ -144,11 +144,9 @@ export async function checkpointBatch(session: SshSession, plans: readonly Chang
 /** Every file of every plan put in its planned state, in one write (each file atomically). */
 export async function writeBatch(session: SshSession, plans: readonly ChangePlan[]): Promise<void> {
   const files = plans.flatMap((p) => p.files);
-  const created = new Set(files.filter((f) => !f.existedBefore && f.existsAfter).map((f) => f.path));
   await putFileStates(
     session,
     files.map((f) => ({ path: f.path, bytes: f.existsAfter ? Buffer.from(f.after, f.encoding) : undefined })),
-    created,
   );
 }
 
@@ -157,7 +155,6 @@ export async function restoreBatch(session: SshSession, copies: readonly Checkpo
   await putFileStates(
     session,
     copies.map((c) => ({ path: c.path, bytes: c.existed ? c.bytes : undefined })),
-    new Set(),
   );
 }
 

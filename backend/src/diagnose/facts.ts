@@ -57,6 +57,8 @@ export interface DomainFacts {
   processes: readonly FactProcess[];
   /** Every directive in the domain's own files (not the server-wide config). */
   directives: readonly FactDirective[];
+  /** The domain's config files; `refused` marks one that was not read for safety. */
+  files?: readonly { path: string; refused?: { reason: string; detail: string } }[];
 }
 
 export interface ServerSettingFact extends FactSetting {

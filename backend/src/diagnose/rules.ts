@@ -268,8 +268,24 @@ function name(key: string, server: WebServer): string {
   return spec ? directiveName(spec, server) : key;
 }
 
+/** A file of the domain was not read (a link, FIFO, huge file...): nothing about it can be trusted or changed. */
+const unsafeFiles: DomainRule = ({ facts }) => {
+  const refused = (facts.files ?? []).filter((f) => f.refused);
+  if (refused.length === 0) return [];
+  return [
+    {
+      id: 'unsafe-file',
+      severity: 'critical',
+      title: 'A config file of this domain was not read: it is a link, a special file or too large',
+      evidence: refused.map((f) => `${f.path}: ${f.refused?.reason}${f.refused?.detail ? ` (${f.refused.detail})` : ''}`).join('; '),
+      fix: 'Replace it with a plain file owned by the subscription (remove the link or special file), then read the domain again. Passenger Panel never follows links in a customer folder, so it changes nothing here until then.',
+    },
+  ];
+};
+
 /** Most important first: the headline of a domain is its first finding of the worst severity. */
 export const DOMAIN_RULES: readonly DomainRule[] = [
+  unsafeFiles,
   misplacedDirectives,
   severalProcessesWithoutSticky,
   secureCookieOnPlainHttp,

@@ -117,6 +117,8 @@ export function readDomainConfig(raw: RawInventory, systemDir: string, name: str
   }
   const htaccessPath = posix.join(documentRoot, '.htaccess');
   const htaccess = domainFile(htaccessPath, 'htaccess', raw.files.get(htaccessPath));
+  const refused = raw.refused.get(htaccessPath);
+  if (refused) htaccess.refused = { reason: refused.refusal, detail: refused.detail };
   files.push(htaccess);
   admin.htaccess = parseApacheConfig(htaccess.content, { file: htaccessPath });
 

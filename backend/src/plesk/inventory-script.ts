@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { PanelError } from '../errors.js';
+import { MAX_CONFIG_FILE_BYTES, parseReadRecords, type RefusedRead, SAFE_READ_SHELL } from '../ssh/files.js';
 import { shScript } from '../ssh/quote.js';
 import { readTar } from './tar.js';
 
@@ -53,7 +54,7 @@ const GLOBAL_CANDIDATES = [
 /** Always shipped when present: they hold AllowOverride defaults and the top of the include trees. */
 const ALWAYS_GLOBAL = ['/etc/apache2/apache2.conf', '/etc/httpd/conf/httpd.conf', '/etc/nginx/nginx.conf'];
 
-// Positional parameters: $1 = system dir, $2 = grep pattern for generated files.
+// Positional parameters: $1 = system dir, $2 = grep pattern for generated files, $3 = size cap of a .htaccess.
 // Why each odd bit is there:
 //  - `run` writes stdout/stderr/exit code per command into the temp dir, so nothing needs pipefail and
 //    the slow commands (each `plesk` call starts an interpreter) can run in the background at once;
@@ -64,6 +65,7 @@ const ALWAYS_GLOBAL = ['/etc/apache2/apache2.conf', '/etc/httpd/conf/httpd.conf'
 //  - no shell parameter expansion with braces appears below: this is a JS template.
 //  - passenger-status is retried against PrivateTmp registry dirs (Debian's systemd units).
 const SCRIPT = String.raw`
+${SAFE_READ_SHELL}
 set -u
 umask 077
 sysdir=$1
@@ -127,13 +129,16 @@ if [ -s "$t/generated" ]; then
     | sed -e 's/^[[:space:]]*[A-Za-z]*[[:space:]]*//' -e 's/[;[:space:]]*$//' -e 's/^"\(.*\)"$/\1/' \
     | sort -u >"$t/docroots"
 fi
+# .htaccess lives in the customer's own folder: read it the safe way (as its owner, no link followed,
+# size capped), never through tar as root.
 {
   while IFS= read -r r; do
     case $r in
-      /*) [ -f "$r/.htaccess" ] && [ -r "$r/.htaccess" ] && printf '%s\n' "$r/.htaccess" ;;
+      /*) printf '%s\n' "$r/.htaccess" ;;
     esac
   done <"$t/docroots"
-} >>"$t/list"
+} >"$t/htaccess.list"
+safe_read "$t/htaccess.list" "$3" >"$t/out/htaccess.records"
 
 {
   grep -l -i -s -E 'passenger' ${GLOBAL_CANDIDATES.join(' ')} 2>/dev/null
@@ -149,7 +154,7 @@ printf '%s\n' '${INVENTORY_END}'
 
 /** The argv of the inventory read: run it with SshSession.exec (one round trip). */
 export function inventoryCommand(paths: InventoryPaths = PLESK_PATHS): string[] {
-  return shScript(SCRIPT, [paths.systemDir, GENERATED_LINE_PATTERN]);
+  return shScript(SCRIPT, [paths.systemDir, GENERATED_LINE_PATTERN, String(MAX_CONFIG_FILE_BYTES)]);
 }
 
 export class InventoryReadError extends PanelError {
@@ -183,6 +188,8 @@ export interface RawInventory {
   generated: Map<string, GeneratedLine[]>;
   /** Absolute paths of the global config files, in the order the remote side listed them. */
   globalFiles: string[];
+  /** Files not read for safety (a customer's link, FIFO or oversized file), by absolute path. */
+  refused: Map<string, RefusedRead>;
 }
 
 const COMMAND_NAMES = ['domain-list', 'site-list', 'nodejs-versions', 'passenger-version', 'passenger-status'];
@@ -222,12 +229,18 @@ export function parseInventoryOutput(server: string, stdout: string): RawInvento
   for (const [name, data] of entries) {
     if (name.startsWith('/')) files.set(name, data);
   }
+  const refused = new Map<string, RefusedRead>();
+  for (const [path, read] of parseReadRecords(text('htaccess.records'))) {
+    if ('refusal' in read) refused.set(path, read);
+    else if (read.exists) files.set(path, read.bytes);
+  }
   return {
     domains: lines(text('domains.out')),
     commands,
     files,
     generated: parseGeneratedGrep(entries.get('out/generated.grep') ?? Buffer.alloc(0)),
     globalFiles: lines(text('globals.out')),
+    refused,
   };
 }
 

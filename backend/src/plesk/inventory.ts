@@ -1,3 +1,4 @@
+import type { FileRefusal } from '../ssh/files.js';
 /**
  * The shapes of an inventory (docs/CONTRACTS.md): what one server and each of its domains run, with
  * every catalog directive's effective value and where it comes from. Read side only.
@@ -39,6 +40,8 @@ export interface DomainFile {
   content: string;
   /** sha256 hex of the bytes; '' when the file does not exist. */
   sha256: string;
+  /** Set when the file was not read for safety (a link, a FIFO, too large...): content is then ''. */
+  refused?: { reason: FileRefusal; detail: string };
 }
 
 export interface DomainInventory {

@@ -106,6 +106,7 @@ describe('plesk inventory: a domain served by Passenger inside nginx (Plesk ngin
     '}',
   ];
   const raw: RawInventory = {
+    refused: new Map(),
     domains: ['n.test'],
     commands: {
       'domain-list': { stdout: Buffer.from('n.test\n'), stderr: '', code: 0 },
