@@ -3,8 +3,7 @@ import {
   connectRequest,
   decodePayload,
   decodeSocketPacket,
-  encodePayload,
-  PACKET_SEPARATOR,
+  encodeTextPacket,
   PacketParseError,
   parseEngineError,
   parseOpenPacket,
@@ -28,7 +27,7 @@ describe('verify/engineio-packets', () => {
   it('finds the main-namespace connect in the answer to POST 40', () => {
     const packets = socketPacketsOf(fixture.connectAnswerBody);
     expect(packets[0]).to.deep.include({ type: 'connect', namespace: '/' });
-    expect((packets[0]?.data as { sid?: unknown }).sid).to.be.a('string');
+    expect((packets[0]!.data as { sid?: unknown }).sid).to.be.a('string');
   });
 
   it("reads the server's 'Invalid namespace' answer to a probe POST", () => {
@@ -43,20 +42,27 @@ describe('verify/engineio-packets', () => {
     expect(parseEngineError('{"code":"1"}')).to.equal(undefined);
   });
 
-  it('splits a payload at the record separator and encodes it back the same', () => {
-    const body = ['2', '40{"sid":"x"}', '42["news",{"a":1}]', '6'].join(PACKET_SEPARATOR);
+  it('splits a payload at the record separator, skipping pings and binary when reading Socket.IO packets', () => {
+    // Engine.IO v4 separates the packets of one polling payload with the record separator (0x1e).
+    const body = ['2probe', '40{"sid":"x"}', '42["news",{"a":1}]', 'bAQID', '6'].join('\x1e');
     const packets = decodePayload(body);
-    expect(packets.map((p) => p.type)).to.deep.equal(['ping', 'message', 'message', 'noop']);
-    expect(encodePayload(packets)).to.equal(body);
+    expect(packets.map((p) => p.type)).to.deep.equal(['ping', 'message', 'message', 'message', 'noop']);
+    expect(packets[0]!.data).to.equal('probe');
+    expect([...(packets[3]!.data as Buffer)]).to.deep.equal([1, 2, 3]);
     expect(socketPacketsOf(body).map((p) => p.type)).to.deep.equal(['connect', 'event']);
     expect(decodePayload('')).to.deep.equal([]);
   });
 
-  it('decodes namespaces, ack ids and binary attachment counts', () => {
+  it('answers a ping with a pong that echoes its data', () => {
+    expect(encodeTextPacket('pong')).to.equal('3');
+    expect(encodeTextPacket('pong', 'probe')).to.equal('3probe');
+  });
+
+  it('decodes namespaces and ack ids, and refuses a binary packet the probe never asked for', () => {
     expect(decodeSocketPacket('2/chat,12["hi"]')).to.deep.equal({ type: 'event', namespace: '/chat', ackId: 12, data: ['hi'] });
     expect(decodeSocketPacket('3/a,7[]')).to.deep.equal({ type: 'ack', namespace: '/a', ackId: 7, data: [] });
-    expect(decodeSocketPacket('51-["up",{"_placeholder":true,"num":0}]')).to.include({ type: 'binary_event', namespace: '/' });
     expect(decodeSocketPacket('1/probe3,')).to.deep.equal({ type: 'disconnect', namespace: '/probe3' });
+    expect(() => decodeSocketPacket('51-["up",{"_placeholder":true,"num":0}]')).to.throw(PacketParseError, /attachments/);
   });
 
   it('refuses what Engine.IO v4 never sends, such as an EIO=3 length-prefixed payload', () => {
