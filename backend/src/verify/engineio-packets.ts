@@ -10,9 +10,11 @@ import {
   decodePayload as decodeEnginePayload,
   encodePacket,
 } from 'engine.io-parser';
-import { Decoder, Encoder, PacketType } from 'socket.io-parser';
+import { Decoder, Encoder, type Packet as SocketPacket, PacketType } from 'socket.io-parser';
 
 export type { EnginePacket, EnginePacketType };
+/** A decoded Socket.IO packet is socket.io-parser's: `type` (SocketPacketType), namespace `nsp`, ack `id`, `data`. */
+export { type SocketPacket, PacketType as SocketPacketType };
 
 export interface OpenPayload {
   sid: string;
@@ -20,25 +22,6 @@ export interface OpenPayload {
   pingInterval: number;
   pingTimeout: number;
   maxPayload?: number;
-}
-
-export type SocketPacketType = 'connect' | 'disconnect' | 'event' | 'ack' | 'connect_error' | 'binary_event' | 'binary_ack';
-
-const SOCKET_TYPES: Record<PacketType, SocketPacketType> = {
-  [PacketType.CONNECT]: 'connect',
-  [PacketType.DISCONNECT]: 'disconnect',
-  [PacketType.EVENT]: 'event',
-  [PacketType.ACK]: 'ack',
-  [PacketType.CONNECT_ERROR]: 'connect_error',
-  [PacketType.BINARY_EVENT]: 'binary_event',
-  [PacketType.BINARY_ACK]: 'binary_ack',
-};
-
-export interface SocketPacket {
-  type: SocketPacketType;
-  namespace: string;
-  ackId?: number;
-  data?: unknown;
 }
 
 /** The JSON error body Engine.IO sends with 400/403, e.g. {"code":1,"message":"Session ID unknown"}. */
@@ -97,13 +80,8 @@ export function parseOpenPacket(body: string): OpenPayload {
 export function decodeSocketPacket(data: string): SocketPacket {
   const decoder = new Decoder();
   let decoded: SocketPacket | undefined;
-  decoder.on('decoded', (p) => {
-    decoded = {
-      type: SOCKET_TYPES[p.type as PacketType],
-      namespace: p.nsp,
-      ...(p.id === undefined ? {} : { ackId: p.id }),
-      ...(p.data === undefined ? {} : { data: p.data as unknown }),
-    };
+  decoder.on('decoded', (packet) => {
+    decoded = packet;
   });
   try {
     decoder.add(data);

@@ -1,7 +1,15 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { createCookieJar, type CookieDecision, type CookieJar, type CookieMode } from './cookie-jar.js';
 import type { ProbeOptions, ProbePhase, ProbeRequestRecord, ProbeResult, ProbeRound } from './engineio-probe-types.js';
-import { connectRequest, decodePayload, encodeTextPacket, parseEngineError, parseOpenPacket, socketPacketsOf } from './engineio-packets.js';
+import {
+  connectRequest,
+  decodePayload,
+  encodeTextPacket,
+  parseEngineError,
+  parseOpenPacket,
+  SocketPacketType,
+  socketPacketsOf,
+} from './engineio-packets.js';
 import { PublicHttpClient, publicUrl, type HttpResponse, type PublicTarget } from './http-client.js';
 import { ValidationError } from '../errors.js';
 
@@ -151,7 +159,7 @@ class OverlapProbe {
     await this.pollUntil(
       round,
       'connect-get',
-      (body) => socketPacketsOf(body).some((p) => p.namespace === '/' && p.type === 'connect'),
+      (body) => socketPacketsOf(body).some((p) => p.nsp === '/' && p.type === SocketPacketType.CONNECT),
       'connect answer',
     );
   }
@@ -182,7 +190,9 @@ class OverlapProbe {
       this.expectPostOk(post, 'probe POST');
     }
     const answered = (body: string): boolean =>
-      socketPacketsOf(body).some((p) => p.namespace === namespace && (p.type === 'connect_error' || p.type === 'connect'));
+      socketPacketsOf(body).some(
+        (p) => p.nsp === namespace && (p.type === SocketPacketType.CONNECT_ERROR || p.type === SocketPacketType.CONNECT),
+      );
     const first = await heldGet.done;
     this.expectStatus(first, 'held GET');
     if (answered(first.response.body)) return;
@@ -243,7 +253,7 @@ class OverlapProbe {
     const url = publicUrl(this.target, requestPath);
     const context = { method, crossSite: this.options.crossSite ?? false };
     const cookie = this.jar.header(url, context);
-    const stickyCookieSent = cookie !== undefined && cookie.split('; ').some((c) => c.startsWith(`${this.stickyName}=`));
+    const stickyCookieSent = cookie?.split('; ').some((c) => c.startsWith(`${this.stickyName}=`)) === true;
     if (stickyCookieSent) this.cookieSent = true;
     const headers: Record<string, string> = { Accept: '*/*', 'User-Agent': 'passenger-panel-probe/1' };
     if (cookie !== undefined) headers.Cookie = cookie;

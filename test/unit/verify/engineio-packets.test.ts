@@ -5,6 +5,7 @@ import {
   decodeSocketPacket,
   encodeTextPacket,
   PacketParseError,
+  SocketPacketType,
   parseEngineError,
   parseOpenPacket,
   socketPacketsOf,
@@ -26,13 +27,13 @@ describe('verify/engineio-packets', () => {
 
   it('finds the main-namespace connect in the answer to POST 40', () => {
     const packets = socketPacketsOf(fixture.connectAnswerBody);
-    expect(packets[0]).to.deep.include({ type: 'connect', namespace: '/' });
+    expect(packets[0]).to.deep.include({ type: SocketPacketType.CONNECT, nsp: '/' });
     expect((packets[0]!.data as { sid?: unknown }).sid).to.be.a('string');
   });
 
   it("reads the server's 'Invalid namespace' answer to a probe POST", () => {
     const [packet] = socketPacketsOf(fixture.probeAnswerBody);
-    expect(packet).to.deep.equal({ type: 'connect_error', namespace: '/probe1', data: { message: 'Invalid namespace' } });
+    expect(packet).to.deep.equal({ type: SocketPacketType.CONNECT_ERROR, nsp: '/probe1', data: { message: 'Invalid namespace' } });
   });
 
   it('reads the 400 body of a request that reached the wrong process', () => {
@@ -49,7 +50,7 @@ describe('verify/engineio-packets', () => {
     expect(packets.map((p) => p.type)).to.deep.equal(['ping', 'message', 'message', 'message', 'noop']);
     expect(packets[0]!.data).to.equal('probe');
     expect([...(packets[3]!.data as Buffer)]).to.deep.equal([1, 2, 3]);
-    expect(socketPacketsOf(body).map((p) => p.type)).to.deep.equal(['connect', 'event']);
+    expect(socketPacketsOf(body).map((p) => p.type)).to.deep.equal([SocketPacketType.CONNECT, SocketPacketType.EVENT]);
     expect(decodePayload('')).to.deep.equal([]);
   });
 
@@ -59,9 +60,9 @@ describe('verify/engineio-packets', () => {
   });
 
   it('decodes namespaces and ack ids, and refuses a binary packet the probe never asked for', () => {
-    expect(decodeSocketPacket('2/chat,12["hi"]')).to.deep.equal({ type: 'event', namespace: '/chat', ackId: 12, data: ['hi'] });
-    expect(decodeSocketPacket('3/a,7[]')).to.deep.equal({ type: 'ack', namespace: '/a', ackId: 7, data: [] });
-    expect(decodeSocketPacket('1/probe3,')).to.deep.equal({ type: 'disconnect', namespace: '/probe3' });
+    expect(decodeSocketPacket('2/chat,12["hi"]')).to.deep.equal({ type: SocketPacketType.EVENT, nsp: '/chat', id: 12, data: ['hi'] });
+    expect(decodeSocketPacket('3/a,7[]')).to.deep.equal({ type: SocketPacketType.ACK, nsp: '/a', id: 7, data: [] });
+    expect(decodeSocketPacket('1/probe3,')).to.deep.equal({ type: SocketPacketType.DISCONNECT, nsp: '/probe3' });
     expect(() => decodeSocketPacket('51-["up",{"_placeholder":true,"num":0}]')).to.throw(PacketParseError, /attachments/);
   });
 
