@@ -15,7 +15,7 @@ import { serverRecommendations } from '../../backend/src/profile/server-recommen
 import { socketioSafeProfile } from '../../backend/src/profile/socketio-safe.js';
 
 const inventory: ServerInventory = buildServerInventory(
-  parseInventoryOutput(
+  await parseInventoryOutput(
     'demo',
     readFileSync(fileURLToPath(new URL('../../../test/fixtures/plesk/inventory-demo.out', import.meta.url)), 'utf8'),
   ),

@@ -10,11 +10,11 @@ function patchedBy(before: string, after: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'pp-diff-'));
   try {
     const file = join(dir, 'f.conf');
-    writeFileSync(file, before);
+    writeFileSync(file, before, 'latin1');
     const diff = unifiedDiff('/f.conf', before, after);
-    writeFileSync(join(dir, 'p.diff'), diff);
+    writeFileSync(join(dir, 'p.diff'), diff, 'latin1');
     execFileSync('patch', ['--quiet', '--binary', file, join(dir, 'p.diff')]);
-    return readFileSync(file, 'utf8');
+    return readFileSync(file, 'latin1');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -45,6 +45,20 @@ describe('apply/unified-diff', () => {
     expect(unifiedDiff('/f', 'a\nb', 'a\nb\n')).to.contain('\\ No newline at end of file');
   });
 
+  it('lets GNU patch rebuild the exact bytes of any mix of LF, CRLF and lone CR', () => {
+    // A fixed-seed generator, so a failure names the same texts on every run.
+    let seed = 7;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const pieces = ['a', 'b', '\r', '\n', '\r\n', 'X on'];
+    const text = (): string => Array.from({ length: Math.floor(next() * 14) }, () => pieces[Math.floor(next() * pieces.length)]).join('');
+    for (let i = 0; i < 150; i++) {
+      const before = text();
+      const after = text();
+      if (before === after) continue;
+      expect(patchedBy(before, after), JSON.stringify({ before, after })).to.equal(after);
+    }
+  });
+
   it('splits distant changes into separate hunks that patch applies', () => {
     const lines = Array.from({ length: 40 }, (_, i) => `line ${i}`);
     const before = lines.join('\n') + '\n';
@@ -60,6 +74,6 @@ describe('apply/unified-diff', () => {
 
   it('shows a created file against /dev/null', () => {
     const diff = unifiedDiff('/d/.htaccess', '', 'A\n', { existedBefore: false });
-    expect(diff.startsWith('--- /dev/null\n+++ b/d/.htaccess\n@@ -0,0 +1 @@\n+A\n')).to.equal(true);
+    expect(diff.startsWith('--- /dev/null\n+++ b/d/.htaccess\n@@ -0,0 +1,1 @@\n+A\n')).to.equal(true);
   });
 });

@@ -86,9 +86,11 @@ export function parsePassengerStatus(input: string | Uint8Array): PassengerStatu
   const text = typeof input === 'string' ? input : Buffer.from(input).toString('latin1');
   const start = text.indexOf('<');
   if (start < 0) throw new StatusXmlError(`no XML in the output (${JSON.stringify(text.trim().slice(0, 120))})`);
+  // passenger-status prints a tip after the document; the document ends at the last </info>.
+  const end = text.lastIndexOf('</info>');
   let root: XmlElement;
   try {
-    root = parseXml(text.slice(start));
+    root = parseXml(text.slice(start, end < start ? undefined : end + '</info>'.length));
   } catch (err) {
     throw new StatusXmlError(err instanceof Error ? err.message : String(err), err);
   }

@@ -1,8 +1,7 @@
-import { gunzipSync } from 'node:zlib';
 import { PanelError } from '../errors.js';
 import { MAX_CONFIG_FILE_BYTES, parseReadRecords, type RefusedRead, SAFE_READ_SHELL } from '../ssh/files.js';
 import { shScript } from '../ssh/quote.js';
-import { readTar } from './tar.js';
+import { readTarGz } from './tar.js';
 
 /**
  * The one remote read behind an inventory. A POSIX sh script that, in a single exec whatever the
@@ -195,7 +194,7 @@ export interface RawInventory {
 const COMMAND_NAMES = ['domain-list', 'site-list', 'nodejs-versions', 'passenger-version', 'passenger-status'];
 
 /** Decodes the script's stdout. Throws InventoryReadError when the stream is cut or garbled. */
-export function parseInventoryOutput(server: string, stdout: string): RawInventory {
+export async function parseInventoryOutput(server: string, stdout: string): Promise<RawInventory> {
   const begin = stdout.indexOf(`${INVENTORY_BEGIN}\n`);
   const end = stdout.lastIndexOf(`${INVENTORY_END}`);
   if (begin < 0 || end < begin) {
@@ -206,7 +205,7 @@ export function parseInventoryOutput(server: string, stdout: string): RawInvento
   const body = stdout.slice(begin + INVENTORY_BEGIN.length + 1, end).replace(/\s+/g, '');
   let entries: Map<string, Buffer>;
   try {
-    entries = readTar(gunzipSync(Buffer.from(body, 'base64')));
+    entries = await readTarGz(Buffer.from(body, 'base64'));
   } catch (err) {
     throw new InventoryReadError(server, `the inventory read returned a damaged archive: ${(err as Error).message}`, { cause: err });
   }

@@ -44,7 +44,7 @@ export async function readServerInventory(
       },
     );
   }
-  const raw = parseInventoryOutput(server.name, result.stdout);
+  const raw = await parseInventoryOutput(server.name, result.stdout);
   const readAt = new Date();
   return buildServerInventory(raw, {
     server: server.name,

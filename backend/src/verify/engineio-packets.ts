@@ -1,19 +1,20 @@
 /**
- * Engine.IO v4 polling payloads and the Socket.IO packets inside them, only as far as the
- * probe needs (field-notes §4). Text payloads only: the probe never sends binary.
+ * Engine.IO v4 polling payloads (engine.io-parser) and the Socket.IO packets inside them
+ * (socket.io-parser): the parsers socket.io itself uses, so the probe reads what the server writes.
+ * What stays here is only what the probe judges: a well-formed open packet, an Engine.IO error body,
+ * and errors typed as PacketParseError (field-notes §4).
  */
+import {
+  type Packet as EnginePacket,
+  type PacketType as EnginePacketType,
+  decodePayload as decodeEnginePayload,
+  encodePacket,
+} from 'engine.io-parser';
+import { Decoder, Encoder, type Packet as SocketPacket, PacketType } from 'socket.io-parser';
 
-/** Engine.IO v4 separates the packets of one polling payload with the record separator. */
-export const PACKET_SEPARATOR = '\x1e';
-
-export type EnginePacketType = 'open' | 'close' | 'ping' | 'pong' | 'message' | 'upgrade' | 'noop';
-
-const ENGINE_TYPES: readonly EnginePacketType[] = ['open', 'close', 'ping', 'pong', 'message', 'upgrade', 'noop'];
-
-export interface EnginePacket {
-  type: EnginePacketType;
-  data: string;
-}
+export type { EnginePacket, EnginePacketType };
+/** A decoded Socket.IO packet is socket.io-parser's: `type` (SocketPacketType), namespace `nsp`, ack `id`, `data`. */
+export { type SocketPacket, PacketType as SocketPacketType };
 
 export interface OpenPayload {
   sid: string;
@@ -21,17 +22,6 @@ export interface OpenPayload {
   pingInterval: number;
   pingTimeout: number;
   maxPayload?: number;
-}
-
-export type SocketPacketType = 'connect' | 'disconnect' | 'event' | 'ack' | 'connect_error' | 'binary_event' | 'binary_ack';
-
-const SOCKET_TYPES: readonly SocketPacketType[] = ['connect', 'disconnect', 'event', 'ack', 'connect_error', 'binary_event', 'binary_ack'];
-
-export interface SocketPacket {
-  type: SocketPacketType;
-  namespace: string;
-  ackId?: number;
-  data?: unknown;
 }
 
 /** The JSON error body Engine.IO sends with 400/403, e.g. {"code":1,"message":"Session ID unknown"}. */
@@ -42,27 +32,26 @@ export interface EngineError {
 
 export class PacketParseError extends Error {}
 
-/** Splits a polling response body into Engine.IO packets; a base64 ('b') packet is kept as its text. */
+/** Splits a polling response body into Engine.IO packets; a base64 ('b') packet comes back as bytes. */
 export function decodePayload(body: string): EnginePacket[] {
   if (body === '') return [];
-  return body.split(PACKET_SEPARATOR).map((raw) => {
-    if (raw.startsWith('b')) return { type: 'message', data: raw };
-    const type = ENGINE_TYPES[Number(raw.charAt(0))];
-    if (raw === '' || !/^\d/.test(raw) || type === undefined) {
-      throw new PacketParseError(`not an Engine.IO v4 packet: ${JSON.stringify(raw.slice(0, 80))}`);
-    }
-    return { type, data: raw.slice(1) };
-  });
-}
-
-export function encodePayload(packets: readonly EnginePacket[]): string {
-  return packets.map((p) => `${ENGINE_TYPES.indexOf(p.type)}${p.data}`).join(PACKET_SEPARATOR);
+  const packets = decodeEnginePayload(body, 'nodebuffer');
+  // engine.io-parser stops at the first packet it cannot read and reports it as an 'error' packet.
+  if (packets.some((p) => p.type === 'error')) {
+    throw new PacketParseError(`not an Engine.IO v4 payload: ${JSON.stringify(body.slice(0, 80))}`);
+  }
+  return packets;
 }
 
 /** Reads the handshake answer `0{"sid":...}`; throws when it is anything else. */
 export function parseOpenPacket(body: string): OpenPayload {
-  const [first] = decodePayload(body);
-  if (!first || first.type !== 'open') {
+  let first: EnginePacket | undefined;
+  try {
+    [first] = decodePayload(body);
+  } catch {
+    // judged below with the body in the message
+  }
+  if (first?.type !== 'open' || typeof first.data !== 'string') {
     throw new PacketParseError(`expected an Engine.IO open packet, got ${JSON.stringify(body.slice(0, 80))}`);
   }
   let json: unknown;
@@ -84,46 +73,39 @@ export function parseOpenPacket(body: string): OpenPayload {
   };
 }
 
-/** Decodes the Socket.IO packet carried in an Engine.IO message, e.g. `4/probe1,{"message":"Invalid namespace"}`. */
+/**
+ * Decodes the Socket.IO packet carried in an Engine.IO message, e.g. `4/probe1,{"message":"Invalid namespace"}`.
+ * A binary packet waits for attachments the probe never asks for, so it is refused rather than left pending.
+ */
 export function decodeSocketPacket(data: string): SocketPacket {
-  const type = SOCKET_TYPES[Number(data.charAt(0))];
-  if (!/^\d/.test(data) || type === undefined) {
-    throw new PacketParseError(`not a Socket.IO packet: ${JSON.stringify(data.slice(0, 80))}`);
+  const decoder = new Decoder();
+  let decoded: SocketPacket | undefined;
+  decoder.on('decoded', (packet) => {
+    decoded = packet;
+  });
+  try {
+    decoder.add(data);
+  } catch (err) {
+    throw new PacketParseError(`not a Socket.IO packet (${(err as Error).message}): ${JSON.stringify(data.slice(0, 80))}`);
+  } finally {
+    decoder.destroy();
   }
-  let i = 1;
-  if (type === 'binary_event' || type === 'binary_ack') {
-    const dash = data.indexOf('-', i);
-    if (dash === -1) throw new PacketParseError(`binary packet without attachment count: ${data.slice(0, 80)}`);
-    i = dash + 1;
-  }
-  let namespace = '/';
-  if (data.charAt(i) === '/') {
-    const comma = data.indexOf(',', i);
-    const end = comma === -1 ? data.length : comma;
-    namespace = data.slice(i, end);
-    i = comma === -1 ? data.length : comma + 1;
-  }
-  let ackId: number | undefined;
-  const digits = /^\d+/.exec(data.slice(i));
-  if (digits) {
-    ackId = Number(digits[0]);
-    i += digits[0].length;
-  }
-  const rest = data.slice(i);
-  let payload: unknown;
-  if (rest !== '') {
-    try {
-      payload = JSON.parse(rest);
-    } catch {
-      throw new PacketParseError(`Socket.IO packet data is not JSON: ${JSON.stringify(rest.slice(0, 80))}`);
-    }
-  }
-  return { type, namespace, ...(ackId === undefined ? {} : { ackId }), ...(payload === undefined ? {} : { data: payload }) };
+  if (!decoded) throw new PacketParseError(`Socket.IO packet waits for binary attachments: ${JSON.stringify(data.slice(0, 80))}`);
+  return decoded;
 }
 
-/** The Socket.IO connect request for a namespace, as the body of a POST: `40` or `40/probe1,`. */
+/** One text Engine.IO packet as it goes on the wire, e.g. a pong `3` echoing its ping's data. */
+export function encodeTextPacket(type: EnginePacketType, data?: string): string {
+  let encoded = '';
+  // engine.io-parser calls back at once for text; the callback shape is for binary and browsers.
+  encodePacket({ type, ...(data === undefined ? {} : { data }) }, false, (text) => (encoded = text as string));
+  return encoded;
+}
+
+/** The Socket.IO connect request for a namespace as an Engine.IO message, the body of a POST: `40` or `40/probe1,`. */
 export function connectRequest(namespace = '/'): string {
-  return namespace === '/' ? '40' : `40${namespace},`;
+  const [socketPacket] = new Encoder().encode({ type: PacketType.CONNECT, nsp: namespace }) as [string];
+  return encodeTextPacket('message', socketPacket);
 }
 
 /** Reads Engine.IO's error body; undefined when the body is not one (e.g. an HTML error page). */
@@ -137,9 +119,9 @@ export function parseEngineError(body: string): EngineError | undefined {
   return undefined;
 }
 
-/** Socket.IO packets from a polling body, skipping the Engine.IO packets that carry none. */
+/** Socket.IO packets from a polling body, skipping the Engine.IO packets that carry none (pings, binary). */
 export function socketPacketsOf(body: string): SocketPacket[] {
   return decodePayload(body)
-    .filter((p) => p.type === 'message' && !p.data.startsWith('b'))
+    .filter((p): p is EnginePacket & { data: string } => p.type === 'message' && typeof p.data === 'string')
     .map((p) => decodeSocketPacket(p.data));
 }

@@ -1,6 +1,15 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { createCookieJar, type CookieDecision, type CookieJar, type CookieMode } from './cookie-jar.js';
-import { connectRequest, decodePayload, parseEngineError, parseOpenPacket, socketPacketsOf, type EngineError } from './engineio-packets.js';
+import type { ProbeOptions, ProbePhase, ProbeRequestRecord, ProbeResult, ProbeRound } from './engineio-probe-types.js';
+import {
+  connectRequest,
+  decodePayload,
+  encodeTextPacket,
+  parseEngineError,
+  parseOpenPacket,
+  SocketPacketType,
+  socketPacketsOf,
+} from './engineio-packets.js';
 import { PublicHttpClient, publicUrl, type HttpResponse, type PublicTarget } from './http-client.js';
 import { ValidationError } from '../errors.js';
 
@@ -11,86 +20,7 @@ import { ValidationError } from '../errors.js';
  * and never has two GETs pending on one session (that alone would close the session).
  */
 
-export interface ProbeOptions {
-  /** Socket.IO path of the app, default '/socket.io/'. */
-  socketIoPath?: string;
-  /** Overlap rounds, default 10. */
-  rounds?: number;
-  /** Which cookie rules to apply, default 'browser'. Ignored when `jar` is given. */
-  cookieMode?: CookieMode;
-  jar?: CookieJar;
-  /** Passenger's sticky cookie name, default '_passenger_route'. */
-  stickyCookieName?: string;
-  /** How long the GET is held before the POST is sent, default 100 ms. */
-  holdMs?: number;
-  /** Timeout of each request, including a held GET, default 10 000 ms. */
-  requestTimeoutMs?: number;
-  /** The page that runs the client is on another site (SameSite then matters), default false. */
-  crossSite?: boolean;
-  /** Reuse connections (default true, as browsers do). */
-  keepAlive?: boolean;
-}
-
-export type ProbePhase = 'handshake' | 'connect-post' | 'connect-get' | 'hold-get' | 'probe-post' | 'pong-post';
-
-/** One response the probe got, in the order they completed. */
-export interface ProbeRequestRecord {
-  round: number;
-  phase: ProbePhase;
-  method: 'GET' | 'POST';
-  status: number;
-  /** Epoch ms when it was sent and how long the answer took. */
-  startedAt: number;
-  ms: number;
-  /** The sticky cookie went with this request. */
-  stickyCookieSent: boolean;
-  sid?: string;
-  /** Engine.IO's error body for 400/403, e.g. code 1 "Session ID unknown". */
-  error?: EngineError;
-  /** A body that is neither expected nor an Engine.IO error (first 200 characters). */
-  unexpected?: string;
-}
-
-export interface ProbeRound {
-  index: number;
-  ok: boolean;
-  /** The session had to be opened again first (the previous round lost it). */
-  newSession: boolean;
-  sid?: string;
-  ms: number;
-  /** Why the round failed, in one line. */
-  failure?: string;
-}
-
-export interface ProbeResult {
-  ok: boolean;
-  domain: string;
-  url: string;
-  rounds: number;
-  /** Rounds that did not get their answer. */
-  failures: number;
-  /** Responses with status 400 (the symptom users see). */
-  badRequests: number;
-  /** Every response status, in completion order. */
-  statuses: number[];
-  /** Engine.IO error bodies seen, e.g. [{code:1,message:'Session ID unknown'}]. */
-  errors: EngineError[];
-  roundResults: ProbeRound[];
-  requests: ProbeRequestRecord[];
-  /** Sessions opened (1 when nothing went wrong). */
-  sessions: number;
-  cookieMode: CookieMode;
-  /** The raw sticky Set-Cookie line, when the server sent one. */
-  cookieSeen?: string;
-  /** What the jar did with it (a browser drops a Secure cookie on http). */
-  cookieDecision?: CookieDecision;
-  /** The sticky cookie went back to the server with at least one request. */
-  cookieSent: boolean;
-  /** Problems that are not a 400 (wrong path, app down, timeouts), one line each. */
-  problems: string[];
-  startedAt: string;
-  durationMs: number;
-}
+export type { ProbeOptions, ProbePhase, ProbeRequestRecord, ProbeResult, ProbeRound } from './engineio-probe-types.js';
 
 const DEFAULTS = {
   socketIoPath: '/socket.io/',
@@ -229,7 +159,7 @@ class OverlapProbe {
     await this.pollUntil(
       round,
       'connect-get',
-      (body) => socketPacketsOf(body).some((p) => p.namespace === '/' && p.type === 'connect'),
+      (body) => socketPacketsOf(body).some((p) => p.nsp === '/' && p.type === SocketPacketType.CONNECT),
       'connect answer',
     );
   }
@@ -260,7 +190,9 @@ class OverlapProbe {
       this.expectPostOk(post, 'probe POST');
     }
     const answered = (body: string): boolean =>
-      socketPacketsOf(body).some((p) => p.namespace === namespace && (p.type === 'connect_error' || p.type === 'connect'));
+      socketPacketsOf(body).some(
+        (p) => p.nsp === namespace && (p.type === SocketPacketType.CONNECT_ERROR || p.type === SocketPacketType.CONNECT),
+      );
     const first = await heldGet.done;
     this.expectStatus(first, 'held GET');
     if (answered(first.response.body)) return;
@@ -289,7 +221,7 @@ class OverlapProbe {
     const packets = decodePayload(body);
     if (packets.some((p) => p.type === 'close')) throw new Error('the server closed the session');
     for (const p of packets.filter((p) => p.type === 'ping')) {
-      const pong = await this.send(round, 'pong-post', 'POST', `3${p.data}`);
+      const pong = await this.send(round, 'pong-post', 'POST', encodeTextPacket('pong', typeof p.data === 'string' ? p.data : undefined));
       this.expectPostOk(pong, 'pong POST');
     }
   }
@@ -321,7 +253,7 @@ class OverlapProbe {
     const url = publicUrl(this.target, requestPath);
     const context = { method, crossSite: this.options.crossSite ?? false };
     const cookie = this.jar.header(url, context);
-    const stickyCookieSent = cookie !== undefined && cookie.split('; ').some((c) => c.startsWith(`${this.stickyName}=`));
+    const stickyCookieSent = cookie?.split('; ').some((c) => c.startsWith(`${this.stickyName}=`)) === true;
     if (stickyCookieSent) this.cookieSent = true;
     const headers: Record<string, string> = { Accept: '*/*', 'User-Agent': 'passenger-panel-probe/1' };
     if (cookie !== undefined) headers.Cookie = cookie;

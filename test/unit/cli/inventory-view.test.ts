@@ -8,9 +8,10 @@ import { buildServerInventory } from '../../../backend/src/plesk/inventory-build
 import { parseInventoryOutput } from '../../../backend/src/plesk/inventory-script.js';
 
 const stream = readFileSync(fileURLToPath(new URL('../../../../test/fixtures/plesk/inventory-demo.out', import.meta.url)), 'utf8');
+const raw = await parseInventoryOutput('demo', stream);
 
 function demo() {
-  const inventory = buildServerInventory(parseInventoryOutput('demo', stream), {
+  const inventory = buildServerInventory(raw, {
     server: 'demo',
     systemDir: '/var/www/vhosts/system',
     readAt: new Date('2026-12-04T20:00:00Z'),

@@ -32,8 +32,8 @@ describe('plesk inventory read: decoding the one-exec stream', () => {
     expect(argv[2]).not.to.contain("it's here");
   });
 
-  it('decodes the demo host capture: domains, commands, admin files, generated lines, globals', () => {
-    const raw = parseInventoryOutput('demo', fixture('inventory-demo.out'));
+  it('decodes the demo host capture: domains, commands, admin files, generated lines, globals', async () => {
+    const raw = await parseInventoryOutput('demo', fixture('inventory-demo.out'));
     expect(raw.domains).to.deep.equal([
       'custompath.demo.test',
       'healthy.demo.test',
@@ -55,8 +55,8 @@ describe('plesk inventory read: decoding the one-exec stream', () => {
     expect(httpd.some((l) => /CustomLog/.test(l.text))).to.equal(false);
   });
 
-  it('keeps odd files byte for byte: >100-character paths, CRLF, empty files, every byte value', () => {
-    const raw = parseInventoryOutput('odd', fixture('inventory-odd-files.out'));
+  it('keeps odd files byte for byte: >100-character paths, CRLF, empty files, every byte value', async () => {
+    const raw = await parseInventoryOutput('odd', fixture('inventory-odd-files.out'));
     const dir = [...raw.files.keys()][0]!.replace(/\/[^/]+$/, '');
     expect(dir.length).to.be.greaterThan(100);
     expect(raw.files.get(`${dir}/vhost.conf`)!.toString('latin1')).to.equal('PassengerMinInstances 3\r\n# comment\r\n');
@@ -67,13 +67,31 @@ describe('plesk inventory read: decoding the one-exec stream', () => {
     expect(raw.commands['passenger-status']!.code).to.equal(undefined);
   });
 
-  it('refuses a cut or garbled stream with an InventoryReadError', () => {
+  it('refuses a cut or garbled stream with an InventoryReadError', async () => {
     const full = fixture('inventory-demo.out');
-    expect(() => parseInventoryOutput('demo', full.slice(0, full.indexOf(INVENTORY_END)))).to.throw(InventoryReadError, /markers missing/);
+    const refusal = async (stdout: string): Promise<unknown> =>
+      parseInventoryOutput('demo', stdout).then(
+        () => 'accepted',
+        (err: unknown) => err,
+      );
+    expect(await refusal(full.slice(0, full.indexOf(INVENTORY_END))))
+      .to.be.instanceOf(InventoryReadError)
+      .with.property('message')
+      .match(/markers missing/);
     const body = full.slice(full.indexOf('\n') + 1, full.indexOf(INVENTORY_END));
-    const damaged = `${INVENTORY_BEGIN}\n${body.slice(0, 200)}${body.slice(400)}${INVENTORY_END}\n`;
-    expect(() => parseInventoryOutput('demo', damaged)).to.throw(InventoryReadError, /damaged archive/);
-    expect(() => parseInventoryOutput('demo', '')).to.throw(InventoryReadError);
+    const wrapped = (b: string): string => `${INVENTORY_BEGIN}\n${b}${INVENTORY_END}\n`;
+    const damaged = wrapped(`${body.slice(0, 200)}${body.slice(400)}`);
+    expect(await refusal(damaged))
+      .to.be.instanceOf(InventoryReadError)
+      .with.property('message')
+      .match(/damaged archive/);
+    expect(await refusal('')).to.be.instanceOf(InventoryReadError);
+    // Cut short but still whole base64 quads: gzip's trailer check refuses it.
+    const cut = body.replace(/\s+/g, '').slice(0, 4 * Math.floor(body.length / 8));
+    expect(await refusal(wrapped(cut)))
+      .to.be.instanceOf(InventoryReadError)
+      .with.property('message')
+      .match(/damaged archive/);
   });
 
   it('parses grep -n -H -Z lines, keeping colons and CR inside the text, and rebuilds sparse text with the same line numbers', () => {
@@ -88,8 +106,10 @@ describe('plesk inventory read: decoding the one-exec stream', () => {
   });
 });
 
+const demoRaw = await parseInventoryOutput('demo', fixture('inventory-demo.out'));
+
 describe('plesk inventory read: building the server inventory from the demo capture', () => {
-  const raw = parseInventoryOutput('demo', fixture('inventory-demo.out'));
+  const raw = demoRaw;
   const inv = buildServerInventory(raw, {
     server: 'demo',
     systemDir: SYSTEM,

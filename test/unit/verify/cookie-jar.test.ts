@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createCookieJar, domainMatches, parseSetCookie, pathMatches } from '../../../backend/src/verify/cookie-jar.js';
+import { createCookieJar } from '../../../backend/src/verify/cookie-jar.js';
 import { loadVerifyFixture } from './fixtures.js';
 
 const HTTP = new URL('http://plainhttp.demo.test/socket.io/?EIO=4&transport=polling');
@@ -68,6 +68,20 @@ describe('verify/cookie-jar', () => {
       expect(jar.header(HTTPS, { crossSite: false })?.split('; ')).to.have.length(4);
     });
 
+    it('treats a cookie without SameSite as Lax (Chromium): not set by a cross-site request', () => {
+      const jar = createCookieJar('browser');
+      expect(jar.store(HTTPS, ['plain=1'], { crossSite: true })[0]).to.include({ stored: false });
+      expect(jar.store(HTTPS, ['open=2; SameSite=None; Secure'], { crossSite: true })[0]).to.include({ stored: true });
+    });
+
+    it('never keeps or sends a Secure cookie over http, not even on localhost', () => {
+      const jar = createCookieJar('browser');
+      expect(jar.store(new URL('http://localhost/'), [passengerDefault])[0]).to.include({ stored: false });
+      jar.store(new URL('https://localhost/'), [passengerDefault]);
+      expect(jar.header(new URL('http://localhost/socket.io/'))).to.equal(undefined);
+      expect(jar.header(new URL('https://localhost/socket.io/'))).to.match(/^_passenger_route=/);
+    });
+
     it('rejects SameSite=None without Secure', () => {
       const jar = createCookieJar('browser');
       expect(jar.store(HTTP, ['x=1; SameSite=None'])[0]).to.include({ stored: false });
@@ -113,23 +127,27 @@ describe('verify/cookie-jar', () => {
     });
   });
 
-  describe('helpers', () => {
-    it('parses name, value and attributes case-insensitively', () => {
-      const parsed = parseSetCookie(passengerDefault);
-      expect(parsed?.name).to.equal('_passenger_route');
-      expect(parsed?.attributes.get('secure')).to.equal(true);
-      expect(parsed?.attributes.get('samesite')).to.equal('Lax');
-      expect(parseSetCookie('novalue')).to.equal(undefined);
-      expect(parseSetCookie('q="quoted"; PATH=/p')?.value).to.equal('quoted');
+  describe('matching rules', () => {
+    it('matches paths per RFC 6265: a prefix only at a / boundary', () => {
+      const jar = createCookieJar('browser');
+      jar.store(new URL('http://a.test/'), ['live=1; Path=/live', 'slash=2; Path=/live/']);
+      expect(jar.header(new URL('http://a.test/live/socket.io/'))).to.equal('slash=2; live=1');
+      expect(jar.header(new URL('http://a.test/live'))).to.equal('live=1');
+      expect(jar.header(new URL('http://a.test/lively'))).to.equal(undefined);
     });
 
-    it('matches paths and domains per RFC 6265', () => {
-      expect(pathMatches('/live/socket.io/', '/live')).to.equal(true);
-      expect(pathMatches('/lively', '/live')).to.equal(false);
-      expect(pathMatches('/live/', '/live/')).to.equal(true);
-      expect(domainMatches('a.demo.test', 'demo.test')).to.equal(true);
-      expect(domainMatches('ademo.test', 'demo.test')).to.equal(false);
-      expect(domainMatches('127.0.0.1', '0.0.1')).to.equal(false);
+    it('matches domains per RFC 6265: a parent domain at a dot, IP addresses only exactly', () => {
+      const jar = createCookieJar('browser');
+      expect(jar.store(new URL('http://a.demo.test/'), ['d=1; Domain=demo.test'])[0]?.stored).to.equal(true);
+      expect(jar.header(new URL('http://ademo.test/'))).to.equal(undefined);
+      expect(jar.store(new URL('http://127.0.0.1/'), ['ip=1; Domain=0.0.1'])[0]?.stored).to.equal(false);
+    });
+
+    it('keeps a quoted value as browsers do, with its quotes, and reads attribute names in any case', () => {
+      const jar = createCookieJar('browser');
+      jar.store(new URL('http://a.test/x'), ['q="quoted"; PATH=/p; SAMESITE=strict']);
+      expect(jar.header(new URL('http://a.test/p'))).to.equal('q="quoted"');
+      expect(jar.header(new URL('http://a.test/p'), { crossSite: true, topLevelNavigation: true })).to.equal(undefined);
     });
   });
 });

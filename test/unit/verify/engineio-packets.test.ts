@@ -3,9 +3,9 @@ import {
   connectRequest,
   decodePayload,
   decodeSocketPacket,
-  encodePayload,
-  PACKET_SEPARATOR,
+  encodeTextPacket,
   PacketParseError,
+  SocketPacketType,
   parseEngineError,
   parseOpenPacket,
   socketPacketsOf,
@@ -27,13 +27,13 @@ describe('verify/engineio-packets', () => {
 
   it('finds the main-namespace connect in the answer to POST 40', () => {
     const packets = socketPacketsOf(fixture.connectAnswerBody);
-    expect(packets[0]).to.deep.include({ type: 'connect', namespace: '/' });
-    expect((packets[0]?.data as { sid?: unknown }).sid).to.be.a('string');
+    expect(packets[0]).to.deep.include({ type: SocketPacketType.CONNECT, nsp: '/' });
+    expect((packets[0]!.data as { sid?: unknown }).sid).to.be.a('string');
   });
 
   it("reads the server's 'Invalid namespace' answer to a probe POST", () => {
     const [packet] = socketPacketsOf(fixture.probeAnswerBody);
-    expect(packet).to.deep.equal({ type: 'connect_error', namespace: '/probe1', data: { message: 'Invalid namespace' } });
+    expect(packet).to.deep.equal({ type: SocketPacketType.CONNECT_ERROR, nsp: '/probe1', data: { message: 'Invalid namespace' } });
   });
 
   it('reads the 400 body of a request that reached the wrong process', () => {
@@ -43,20 +43,27 @@ describe('verify/engineio-packets', () => {
     expect(parseEngineError('{"code":"1"}')).to.equal(undefined);
   });
 
-  it('splits a payload at the record separator and encodes it back the same', () => {
-    const body = ['2', '40{"sid":"x"}', '42["news",{"a":1}]', '6'].join(PACKET_SEPARATOR);
+  it('splits a payload at the record separator, skipping pings and binary when reading Socket.IO packets', () => {
+    // Engine.IO v4 separates the packets of one polling payload with the record separator (0x1e).
+    const body = ['2probe', '40{"sid":"x"}', '42["news",{"a":1}]', 'bAQID', '6'].join('\x1e');
     const packets = decodePayload(body);
-    expect(packets.map((p) => p.type)).to.deep.equal(['ping', 'message', 'message', 'noop']);
-    expect(encodePayload(packets)).to.equal(body);
-    expect(socketPacketsOf(body).map((p) => p.type)).to.deep.equal(['connect', 'event']);
+    expect(packets.map((p) => p.type)).to.deep.equal(['ping', 'message', 'message', 'message', 'noop']);
+    expect(packets[0]!.data).to.equal('probe');
+    expect([...(packets[3]!.data as Buffer)]).to.deep.equal([1, 2, 3]);
+    expect(socketPacketsOf(body).map((p) => p.type)).to.deep.equal([SocketPacketType.CONNECT, SocketPacketType.EVENT]);
     expect(decodePayload('')).to.deep.equal([]);
   });
 
-  it('decodes namespaces, ack ids and binary attachment counts', () => {
-    expect(decodeSocketPacket('2/chat,12["hi"]')).to.deep.equal({ type: 'event', namespace: '/chat', ackId: 12, data: ['hi'] });
-    expect(decodeSocketPacket('3/a,7[]')).to.deep.equal({ type: 'ack', namespace: '/a', ackId: 7, data: [] });
-    expect(decodeSocketPacket('51-["up",{"_placeholder":true,"num":0}]')).to.include({ type: 'binary_event', namespace: '/' });
-    expect(decodeSocketPacket('1/probe3,')).to.deep.equal({ type: 'disconnect', namespace: '/probe3' });
+  it('answers a ping with a pong that echoes its data', () => {
+    expect(encodeTextPacket('pong')).to.equal('3');
+    expect(encodeTextPacket('pong', 'probe')).to.equal('3probe');
+  });
+
+  it('decodes namespaces and ack ids, and refuses a binary packet the probe never asked for', () => {
+    expect(decodeSocketPacket('2/chat,12["hi"]')).to.deep.equal({ type: SocketPacketType.EVENT, nsp: '/chat', id: 12, data: ['hi'] });
+    expect(decodeSocketPacket('3/a,7[]')).to.deep.equal({ type: SocketPacketType.ACK, nsp: '/a', id: 7, data: [] });
+    expect(decodeSocketPacket('1/probe3,')).to.deep.equal({ type: SocketPacketType.DISCONNECT, nsp: '/probe3' });
+    expect(() => decodeSocketPacket('51-["up",{"_placeholder":true,"num":0}]')).to.throw(PacketParseError, /attachments/);
   });
 
   it('refuses what Engine.IO v4 never sends, such as an EIO=3 length-prefixed payload', () => {
