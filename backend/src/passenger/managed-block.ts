@@ -144,8 +144,9 @@ export function replaceManagedBlock(content: string | null, body: readonly strin
   if (text === '') return renderManagedBlock(body, eol);
   const rendered = renderManagedBlock(body, eol);
   // A file without a final newline keeps that shape: the block goes after a new line end and
-  // itself ends without one, so removing the block gives back the exact original.
-  if (!text.endsWith('\n')) return text + eol + rendered.slice(0, -eol.length);
+  // itself ends without one, so removing the block gives back the exact original. After a lone CR the
+  // separator is always CRLF: a bare LF would pair with that CR, and removal could not tell them apart.
+  if (!text.endsWith('\n')) return text + (text.endsWith('\r') ? '\r\n' : eol) + rendered.slice(0, -eol.length);
   return text + rendered;
 }
 

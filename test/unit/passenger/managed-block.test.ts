@@ -17,7 +17,7 @@ const body = ['PassengerStickySessions on', 'PassengerMinInstances 1'];
 /** Adds a block, changes it, removes it: the original must come back byte for byte. */
 function roundTrip(original: string): void {
   const added = replaceManagedBlock(original, body);
-  expect(added.startsWith(original.endsWith('\n') || original === '' ? original : original + detectLineEnd(original))).to.equal(true);
+  expect(added.startsWith(original)).to.equal(true);
   expect(managedBlockBody(added)).to.deep.equal(body);
   const changed = replaceManagedBlock(added, ['PassengerMaxRequests 0']);
   expect(managedBlockBody(changed)).to.deep.equal(['PassengerMaxRequests 0']);
@@ -55,6 +55,18 @@ describe('managed block', () => {
     ]) {
       roundTrip(original);
     }
+  });
+
+  it('keeps a lone CR (and any mix of CR and LF) at the end of a file through add and remove', () => {
+    const pieces = ['a', '\r', '\n', '\r\n', ' '];
+    const originals = new Set<string>(['x\r', 'x\r\r', 'x\n\r', 'x\r\n\r', '\r', 'x\r\nY\r', 'x\nY\r']);
+    // Every string of up to four pieces: enough to put a lone CR beside every kind of line end.
+    const grow = (prefix: string, depth: number): void => {
+      originals.add(prefix);
+      if (depth < 4) for (const p of pieces) grow(prefix + p, depth + 1);
+    };
+    grow('ServerAlias a', 0);
+    for (const original of originals) roundTrip(original);
   });
 
   it('uses the line end the file uses, even inside the block', () => {
