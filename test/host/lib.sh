@@ -158,7 +158,35 @@ restore_domain_files() {
   for f in vhost.conf vhost_ssl.conf vhost_nginx.conf; do
     [[ -f "$fixture/$f" ]] && cp "$fixture/$f" "$conf/$f"
   done
-  chmod -R a+rX "$VHOSTS/$name"
+  give_to_subscription "$name"
+}
+
+# Plesk's ownership (a stand-in for what Plesk does when it creates a subscription): each domain has its
+# own system user (primary group psacln), who owns /var/www/vhosts/<d>/ (user:psaserv 755), httpdocs
+# (user:psaserv 750) and everything in it (user:psacln); the web server reads through the psaserv group;
+# /var/www/vhosts/system/<d>/ stays root's. Passenger then runs the app as that user (the startup file's
+# owner), as on a real Plesk server.
+subscription_user() { local label=${1%%.*}; printf 'pp_%s\n' "${label//[^a-z0-9]/_}"; }
+
+ensure_subscription_groups() {
+  getent group psacln >/dev/null || groupadd --system psacln
+  getent group psaserv >/dev/null || groupadd --system psaserv
+  id -nG www-data 2>/dev/null | grep -qw psaserv || usermod -a -G psaserv www-data
+}
+
+give_to_subscription() {
+  local name=$1 user
+  user=$(subscription_user "$name")
+  ensure_subscription_groups
+  id -u "$user" >/dev/null 2>&1 ||
+    useradd --system --gid psacln --home-dir "$VHOSTS/$name" --no-create-home --shell /usr/sbin/nologin "$user"
+  chown -R "$user:psacln" "$VHOSTS/$name/httpdocs"
+  chown "$user:psaserv" "$VHOSTS/$name" "$VHOSTS/$name/httpdocs"
+  chmod -R u+rwX,go+rX,go-w "$VHOSTS/$name/httpdocs"
+  chmod 755 "$VHOSTS/$name"
+  chmod 750 "$VHOSTS/$name/httpdocs"
+  chown -R root:root "$SYSTEM_VHOSTS/$name"
+  chmod -R go-w "$SYSTEM_VHOSTS/$name"
 }
 
 # Runs a command with every descriptor above 2 closed. Daemons started (or re-exec'd) from here must
