@@ -76,6 +76,11 @@ describe('a hostile customer on the demo host (changes host state)', function ()
     expect(execFileSync('stat', ['-c', '%U:%G %a', `/var/www/vhosts/${DOMAIN}/httpdocs`], { encoding: 'utf8' }).trim()).to.equal(
       `pp_healthy:psaserv 750`,
     );
+    const apps = execFileSync('ps', ['-eo', 'user:32,args'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l.includes(`Passenger NodeApp: /var/www/vhosts/${DOMAIN}/httpdocs`));
+    expect(apps.length, 'the app is running').to.be.at.least(1);
+    for (const line of apps) expect(line.trim().split(/\s+/)[0]).to.equal('pp_healthy');
   });
 
   it('a .htaccess linked to /etc/shadow: never shown, never written, an unsafe-file finding, every other domain read', async () => {
