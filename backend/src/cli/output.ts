@@ -50,6 +50,17 @@ export function formatTable<Row>(columns: readonly Column<Row>[], rows: readonly
   return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n') + '\n';
 }
 
+/**
+ * Text from servers and customers (a .htaccess in a diff, an error message) made safe for a terminal:
+ * every control character but newline, tab and the CR of a CRLF, C1 controls included, is shown as a
+ * visible `\xHH`, so no escape sequence reaches the admin's terminal and a lone carriage return cannot hide
+ * what precedes it.
+ */
+export function escapeControls(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|\r(?!\n)/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 const STATUS_MARK: Record<StepEvent['status'], string> = { start: '..', ok: 'ok', fail: '!!', info: '--' };
 
 /** One event as one terminal line: `20:41:07 ok  checkpoint  a.test  Checkpoint cp_…`. */
@@ -74,7 +85,7 @@ export class Output {
 
   /** Text for people; suppressed with --json so stdout stays one parseable document. */
   text(text: string): void {
-    if (!this.json) this.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    if (!this.json) this.stdout.write(escapeControls(text.endsWith('\n') ? text : `${text}\n`));
   }
 
   table<Row>(columns: readonly Column<Row>[], rows: readonly Row[]): void {
@@ -88,12 +99,12 @@ export class Output {
 
   /** Progress and problems for people, on stderr (so it never mixes into --json output). */
   note(text: string): void {
-    this.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+    this.stderr.write(escapeControls(text.endsWith('\n') ? text : `${text}\n`));
   }
 
   /** Live step events: on stderr with --json (stdout holds the final document), on stdout otherwise. */
   event(event: StepEvent): void {
-    const line = `${formatEvent(event)}\n`;
+    const line = `${escapeControls(formatEvent(event))}\n`;
     if (this.json) this.stderr.write(line);
     else this.stdout.write(line);
   }
