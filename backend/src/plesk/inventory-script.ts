@@ -1,5 +1,6 @@
 import { PanelError } from '../errors.js';
-import { MAX_CONFIG_FILE_BYTES, parseReadRecords, type RefusedRead, SAFE_READ_SHELL } from '../ssh/files.js';
+import { SAFE_READ_SHELL } from '../ssh/file-scripts.js';
+import { MAX_CONFIG_FILE_BYTES, parseReadRecords, type RefusedRead } from '../ssh/files.js';
 import { shScript } from '../ssh/quote.js';
 import { readTarGz } from './tar.js';
 
