@@ -28,6 +28,7 @@ import { ChangeService } from './jobs/change-service.js';
 import { JobEventBus } from './jobs/event-bus.js';
 import { BulkRunner } from './jobs/bulk-runner.js';
 import { DeadHolderLockRows } from './jobs/stale-locks.js';
+import { sshPorts } from './jobs/ports.js';
 import type { ServerEntry } from './config/types.js';
 import type { PublicEndpoint } from './verify/verifier.js';
 
@@ -121,18 +122,21 @@ export async function createServices(options: ServiceOptions = {}): Promise<Serv
     });
     const inventory = new InventoryService(pool, { analyse: (inv) => diagnoseServer(inv) });
     const events = new JobEventBus();
+    const ports = sshPorts(pool);
+    // One set of domain locks for single changes and bulk jobs; a lock held by a dead process on this machine frees itself.
+    const locks = new DomainLocks(new DeadHolderLockRows(new DomainLockRows(db)));
     const changes = new ChangeService({
-      pool,
+      ports,
       journal: store.journal,
-      locks: new DomainLocks(new DomainLockRows(db)),
+      locks,
       endpointFor: (server) => publicEndpointOf(servers.find(server.name) ?? { ...server, source: 'config' }),
     });
     const bulk = new BulkRunner({
-      pool,
+      ports,
       jobs: store.jobs,
       journal: store.journal,
       bus: events,
-      locks: new DomainLocks(new DeadHolderLockRows(new DomainLockRows(db))),
+      locks,
       servers: { list: () => servers.list(), get: (name) => servers.get(name) },
       endpointFor: (server) => publicEndpointOf(servers.find(server.name) ?? { ...server, source: 'config' }),
     });

@@ -9,6 +9,7 @@ import { DomainLocks } from '../../backend/src/apply/domain-lock.js';
 import type { ServerConfig } from '../../backend/src/config/types.js';
 import type { StepEvent } from '../../backend/src/events.js';
 import { ChangeService } from '../../backend/src/jobs/change-service.js';
+import { sshPorts } from '../../backend/src/jobs/ports.js';
 import { SessionPool } from '../../backend/src/ssh/pool.js';
 import type { SshSession } from '../../backend/src/ssh/session.js';
 import { createStore, openDatabase } from '../../backend/src/store/index.js';
@@ -102,7 +103,7 @@ export async function run(): Promise<void> {
   const db = openDatabase(':memory:');
   const store = createStore(db);
   const service = new ChangeService({
-    pool,
+    ports: sshPorts(pool),
     journal: store.journal,
     locks: new DomainLocks(new DomainLockRows(db)),
     endpointFor: () => ENDPOINT,

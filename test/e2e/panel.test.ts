@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { DomainLocks } from '../../backend/src/apply/domain-lock.js';
 import { ChangeService } from '../../backend/src/jobs/change-service.js';
+import { sshPorts } from '../../backend/src/jobs/ports.js';
 import { createServices, publicEndpointOf, type Services } from '../../backend/src/main.js';
 import { DomainLockRows } from '../../backend/src/store/domain-locks.js';
 import { startPanel, type RunningPanel } from '../../backend/src/web/app.js';
@@ -106,7 +107,7 @@ describe('e2e: the panel in Chromium against the test host (changes host state)'
     // The product's change service, with a 3 s process watch instead of 10 s to keep this file's wall time down
     // (the watch itself is tested in verify/; the bulk job below keeps the default).
     const changes = new ChangeService({
-      pool: services.pool,
+      ports: sshPorts(services.pool),
       journal: services.store.journal,
       locks: new DomainLocks(new DomainLockRows(services.db)),
       endpointFor: (server) => publicEndpointOf(services.servers.get(server.name)),

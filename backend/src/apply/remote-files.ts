@@ -1,13 +1,7 @@
 import { PanelError } from '../errors.js';
-import { readFiles, removeFiles, writeFiles, type RemoteFile } from '../ssh/files.js';
-import type { SshSession } from '../ssh/session.js';
+import { ABSENT } from './server-ops.js';
 
-/** The hash we record for a file that does not exist, so "absent" is guarded like any content. */
-export const ABSENT = 'absent';
-
-export function shaOf(file: RemoteFile): string {
-  return file.exists ? (file.sha256 as string) : ABSENT;
-}
+export { ABSENT, shaOf } from './server-ops.js';
 
 /** Text view of file bytes that maps back to the very same bytes (utf8 when it round-trips, else latin1). */
 export function decodeExact(bytes: Buffer): { text: string; encoding: 'utf8' | 'latin1' } {
@@ -35,47 +29,4 @@ export class FileChangedError extends PanelError {
 
 function short(sha: string): string {
   return sha === ABSENT ? 'no file' : `sha256 ${sha.slice(0, 12)}`;
-}
-
-/**
- * Reads the files a plan will touch and refuses when any differs from what the plan was computed
- * from. The same read is the checkpoint, so what we save is exactly what we checked.
- */
-export async function readGuarded(session: SshSession, expected: ReadonlyArray<{ path: string; sha256: string }>): Promise<RemoteFile[]> {
-  const files = await readFiles(
-    session,
-    expected.map((e) => e.path),
-  );
-  files.forEach((file, i) => {
-    const want = (expected[i] as { sha256: string }).sha256;
-    if (shaOf(file) !== want) throw new FileChangedError(file.path, want, shaOf(file));
-  });
-  return files;
-}
-
-/** A state to put a file in: exact bytes, or absent. */
-export interface FileState {
-  path: string;
-  bytes: Buffer | undefined;
-}
-
-/**
- * Puts files into the given states: each present one written atomically (temp + rename, keeping mode
- * and owner), absent ones removed. A file we create gets the owner of its directory, so a customer's
- * document root keeps files its owner can edit.
- */
-export async function putFileStates(session: SshSession, states: readonly FileState[], created: ReadonlySet<string>): Promise<void> {
-  const present = states.filter((s) => s.bytes !== undefined);
-  await writeFiles(
-    session,
-    present.map((s) => ({ path: s.path, content: s.bytes as Buffer, modeIfNew: '644' })),
-  );
-  const newOnes = present.filter((s) => created.has(s.path)).map((s) => s.path);
-  if (newOnes.length > 0) {
-    await session.execScript('for f in "$@"; do chown --reference="$(dirname -- "$f")" -- "$f" || exit 1; done', newOnes);
-  }
-  await removeFiles(
-    session,
-    states.filter((s) => s.bytes === undefined).map((s) => s.path),
-  );
 }

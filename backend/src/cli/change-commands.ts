@@ -59,7 +59,6 @@ export function renderPlan(plan: ChangePlan): string {
     );
   }
   for (const f of plan.findings) lines.push(`  [${f.severity}] ${f.title}: ${f.fix}`);
-  if (plan.testFault) lines.push(`  TEST-ONLY FAULT SEAM ACTIVE: ${plan.testFault} (PASSENGER_PANEL_TEST_FAULT)`);
   for (const f of plan.files)
     lines.push(
       ...f.diff

@@ -1,6 +1,6 @@
 /** Shapes of a bulk job: what was asked, the stored plan, per-domain states and the summary. */
 import type { ChangePlan } from '../apply/plan.js';
-import type { WebServer } from '../passenger/catalog.js';
+import type { VerifySubject } from '../apply/verification.js';
 
 export type BulkSelection = { kind: 'list'; domains: string[] } | { kind: 'filter'; filter: 'at-risk' } | { kind: 'all' };
 
@@ -54,16 +54,13 @@ export const TERMINAL_STATES: ReadonlySet<string> = new Set([
 ]);
 
 /** One domain in the stored plan: enough to write, verify and undo it without a new inventory. */
-export interface BulkDomainPlan {
-  domain: string;
-  webServer: WebServer;
-  https: boolean;
-  appRoot: string;
-  socketIoPath: string;
+export interface BulkDomainPlan extends VerifySubject {
   plan: ChangePlan;
   /** Set once its checkpoint is saved (before anything is written). */
   checkpointId?: string;
   changeId?: string;
+  /** sha256 per path of what the write left, once the write returned. */
+  written?: Record<string, string>;
 }
 
 export interface BulkServerPlan {

@@ -1,18 +1,17 @@
 import type { ServerConfig } from '../config/types.js';
 import { ValidationError, errorMessage } from '../errors.js';
 import { type EventSink, type StepEvent, ignoreEvents, stepEvent } from '../events.js';
-import { DomainLocks } from '../apply/domain-lock.js';
-import { type CheckpointCopy, type CheckpointFileCopy, type ExecuteOutcome, executePlan } from '../apply/executor.js';
+import { Checkpoints, restorePlans } from '../apply/checkpoints.js';
+import { type EngineDomainStatus, type EngineResult, applyBatch } from '../apply/engine.js';
 import { type ChangePlan, type RequestedSetting, findDomain, planChange, reloadImpactOf } from '../apply/plan.js';
-import { planRestore } from '../apply/restore-plan.js';
-import { decodeExact } from '../apply/remote-files.js';
+import type { ServerOps } from '../apply/server-ops.js';
+import { failedChecks, verifyChange, verifySubjectOf } from '../apply/verification.js';
 import type { DomainInventory, ServerInventory } from '../plesk/inventory.js';
-import { readServerInventory } from '../plesk/inventory-service.js';
 import { serverRecommendations, type ServerPlan } from '../profile/server-recommendations.js';
 import { socketioSafeProfile, SOCKETIO_SAFE } from '../profile/socketio-safe.js';
-import type { SessionPool } from '../ssh/pool.js';
-import { type PublicEndpoint, type VerificationReport, type VerifyOptions, verifyDomain } from '../verify/verifier.js';
+import type { VerificationReport, VerifyOptions } from '../verify/verifier.js';
 import type { JournalPort } from './journal-port.js';
+import type { ChangeDeps } from './ports.js';
 
 /** What a change asks for: the named profile, or plain KEY=VALUE edits (value null = take our line out). */
 export type ChangeRequest = { kind: 'profile'; profile: typeof SOCKETIO_SAFE } | { kind: 'set'; settings: RequestedSetting[] };
@@ -43,14 +42,33 @@ export interface ChangeOptions {
   verifyOptions?: Omit<VerifyOptions, 'events' | 'scheme'>;
 }
 
-export interface ChangeServiceDeps {
-  pool: SessionPool;
+/** What the engine did to one domain's files, as the single-change result reports it. */
+export interface ExecuteOutcome {
+  status: EngineDomainStatus;
+  checkpointId: string | null;
+  /** Web-server reloads this run caused (a Plesk regeneration reloads too and counts as one). */
+  reloads: number;
+  regenerated: boolean;
+  configTest?: string;
+  error?: string;
+  errorCode?: string;
+}
+
+function outcomeOf(result: EngineResult): ExecuteOutcome {
+  const d = result.domains[0];
+  return {
+    status: d?.status ?? 'nothing-to-do',
+    checkpointId: d?.checkpointId ?? null,
+    reloads: result.bring.reloads,
+    regenerated: result.bring.regenerated.length > 0,
+    ...(result.bring.testOutput ? { configTest: result.bring.testOutput } : {}),
+    ...(d?.message && d.status !== 'applied' && d.status !== 'nothing-to-do' ? { error: d.message } : {}),
+    ...(d?.errorCode ? { errorCode: d.errorCode } : {}),
+  };
+}
+
+export interface ChangeServiceDeps extends ChangeDeps {
   journal: JournalPort;
-  locks: DomainLocks;
-  /** How the server's public front end is reached, for the live probe. */
-  endpointFor: (server: ServerConfig) => PublicEndpoint;
-  /** Defaults for every verification (e.g. a shorter watch window in tests). */
-  verifyDefaults?: Omit<VerifyOptions, 'events' | 'scheme'>;
 }
 
 function statusExit(status: ChangeStatus): 0 | 1 | 2 | 3 {
@@ -73,10 +91,14 @@ function statusExit(status: ChangeStatus): 0 | 1 | 2 | 3 {
  * sent live to the caller and kept in the journal with the plan, the diff, the verdict and the checkpoint.
  */
 export class ChangeService {
-  constructor(private readonly deps: ChangeServiceDeps) {}
+  private readonly checkpoints: Checkpoints;
+
+  constructor(private readonly deps: ChangeServiceDeps) {
+    this.checkpoints = new Checkpoints(deps.journal);
+  }
 
   async inventory(server: ServerConfig): Promise<ServerInventory> {
-    return readServerInventory(this.deps.pool, server);
+    return this.deps.ports.inventory(server);
   }
 
   /** The admin-only server-wide recommendations (pool idle time) with their server-wide effect; plan only. */
@@ -88,7 +110,7 @@ export class ChangeService {
   async plan(server: ServerConfig, domainName: string, request: ChangeRequest, inventory?: ServerInventory): Promise<ChangePlan> {
     const inv = inventory ?? (await this.inventory(server));
     const domain = findDomain(inv, domainName);
-    const session = await this.deps.pool.get(server);
+    const ops = await this.deps.ports.ops(server);
     if (request.kind === 'profile') {
       if (request.profile !== SOCKETIO_SAFE)
         throw new ValidationError(`Unknown profile "${String(request.profile).slice(0, 40)}".`, {
@@ -96,7 +118,7 @@ export class ChangeService {
           hint: `use ${SOCKETIO_SAFE}`,
         });
       const profile = socketioSafeProfile(domain);
-      const plan = await planChange(session, inv, domain.name, profile.settings, {
+      const plan = await planChange(ops, inv, domain.name, profile.settings, {
         what: `profile ${SOCKETIO_SAFE}`,
         findings: profile.findings,
       });
@@ -104,7 +126,7 @@ export class ChangeService {
       return plan;
     }
     if (request.settings.length === 0) throw new ValidationError('Nothing to set.', { hint: 'give at least one KEY=VALUE' });
-    return planChange(session, inv, domain.name, request.settings, {
+    return planChange(ops, inv, domain.name, request.settings, {
       what: `set ${request.settings.map((s) => `${s.key}=${s.value === null ? '(unset)' : String(s.value)}`).join(' ')}`,
     });
   }
@@ -169,12 +191,12 @@ export class ChangeService {
   async rollback(server: ServerConfig, domainName: string, opts: ChangeOptions & { to?: string }): Promise<ChangeResult> {
     const inventory = await this.inventory(server);
     const domain = findDomain(inventory, domainName);
-    const checkpoint = this.loadCheckpoint(server.name, domain.name, opts.to);
-    const session = await this.deps.pool.get(server);
-    const plan = await planRestore(session, checkpoint, {
-      what: `rollback to ${checkpoint.id}`,
-      reloadImpact: reloadImpactOf(inventory, domain.name, domain.mode),
+    const checkpoint = this.checkpoints.forDomain(server.name, domain.name, opts.to);
+    const [plan] = await restorePlans(await this.deps.ports.ops(server), [checkpoint], {
+      what: () => `rollback to ${checkpoint.id}`,
+      reloadImpact: () => reloadImpactOf(inventory, domain.name, domain.mode),
     });
+    if (!plan) throw new ValidationError(`Checkpoint ${checkpoint.id} names no file.`);
     if (opts.dryRun) return { status: 'dry-run', exitCode: 0, message: plan.summary, plan };
     if (plan.nothingToDo) return { status: 'nothing-to-do', exitCode: 0, message: plan.summary, plan };
     return this.deps.locks.withLock(server.name, domain.name, () =>
@@ -192,73 +214,32 @@ export class ChangeService {
       .map((c) => ({ ...c, events: this.deps.journal.events({ changeId: c.id }) }));
   }
 
-  private loadCheckpoint(server: string, domain: string, id: string | undefined): CheckpointCopy {
-    const chosen = id ?? this.deps.journal.listCheckpoints(server, domain)[0]?.id;
-    if (!chosen)
-      throw new ValidationError(`No checkpoint for ${domain} on ${server}.`, {
-        field: 'to',
-        hint: 'nothing was ever changed here by the panel',
-      });
-    const cp = this.deps.journal.getCheckpoint(chosen);
-    if (!cp || cp.server !== server || cp.domain !== domain) {
-      throw new ValidationError(`Checkpoint ${chosen.slice(0, 60)} does not belong to ${domain} on ${server}.`, {
-        field: 'to',
-        hint: 'see `history <domain>` for its checkpoints',
-      });
-    }
-    return {
-      id: cp.id,
-      server,
-      domain,
-      createdAt: cp.createdAt,
-      files: cp.files.map((f) => ({
-        path: f.path,
-        existed: f.existed,
-        bytes: f.existed ? Buffer.from(f.content ?? '', f.encoding === 'latin1' ? 'latin1' : 'utf8') : Buffer.alloc(0),
-        sha256: f.existed ? (f.sha256 ?? '') : 'absent',
-      })),
-    };
-  }
-
-  private saveCheckpointFor(server: string, domain: string) {
-    return (files: CheckpointFileCopy[], reason: string): string =>
-      this.deps.journal.saveCheckpoint({
-        server,
-        domain,
-        reason,
-        files: files.map((f) => {
-          const decoded = decodeExact(f.bytes);
-          return {
-            path: f.path,
-            existed: f.existed,
-            content: f.existed ? decoded.text : null,
-            encoding: decoded.encoding,
-            sha256: f.existed ? f.sha256 : null,
-            ...(f.mode ? { mode: f.mode } : {}),
-          };
-        }),
-      }).id;
-  }
-
   private async runVerification(
     server: ServerConfig,
     domain: DomainInventory,
     sink: EventSink,
     overrides?: ChangeOptions['verifyOptions'],
   ): Promise<VerificationReport> {
-    const session = await this.deps.pool.get(server);
-    return verifyDomain(
-      session,
-      {
-        domain: domain.name,
-        server: server.name,
-        appRoot: domain.appRoot,
-        socketIoPath: domain.socketIoPath,
-        integration: domain.mode,
-        endpoint: this.deps.endpointFor(server),
-      },
-      { ...this.deps.verifyDefaults, ...overrides, scheme: domain.https ? 'https' : 'http', events: sink },
-    );
+    const ops = await this.deps.ports.ops(server);
+    return verifyChange(ops, verifySubjectOf(domain), this.deps.endpointFor(server), {
+      ...this.deps.verifyDefaults,
+      ...overrides,
+      events: sink,
+      ...(this.deps.verifyDeadlineMs === undefined ? {} : { deadlineMs: this.deps.verifyDeadlineMs }),
+    });
+  }
+
+  /** The engine on one domain: a batch of one. */
+  private async execute(ops: ServerOps, plan: ChangePlan, domain: DomainInventory, events: EventSink): Promise<ExecuteOutcome> {
+    const result = await applyBatch(ops, [{ plan, webServer: domain.mode }], {
+      server: plan.server,
+      domain: plan.domain,
+      checkpoints: this.checkpoints,
+      events,
+      reason: `before ${plan.what}`,
+      ...(this.deps.instanceTimeoutMs === undefined ? {} : { instanceTimeoutMs: this.deps.instanceTimeoutMs }),
+    });
+    return outcomeOf(result);
   }
 
   private async runChange(
@@ -271,7 +252,7 @@ export class ChangeService {
     opts: ChangeOptions,
   ): Promise<ChangeResult> {
     const { journal } = this.deps;
-    const session = await this.deps.pool.get(server);
+    const ops = await this.deps.ports.ops(server);
     const change = journal.createChange({
       server: server.name,
       domain: domain.name,
@@ -296,13 +277,9 @@ export class ChangeService {
 
     let outcome: ExecuteOutcome;
     try {
-      outcome = await executePlan(
-        plan,
-        { session, events: sink, webServer: domain.mode, saveCheckpoint: this.saveCheckpointFor(server.name, domain.name) },
-        `before ${plan.what}`,
-      );
+      outcome = await this.execute(ops, plan, domain, sink);
     } catch (err) {
-      // executePlan handles every failure after the first write itself; what reaches here happened before
+      // The engine handles every failure after the first write itself; what reaches here happened before
       // anything was written (reading the files) or while reading the result back.
       sink(stepEvent('apply', 'fail', `Server error: ${errorMessage(err)}`, { domain: domain.name, server: server.name }));
       finish('failed', 'server-error', null);
@@ -310,14 +287,7 @@ export class ChangeService {
     }
     const base = { plan, changeId: change.id, checkpointId: outcome.checkpointId, outcome };
     if (outcome.status !== 'applied') {
-      const status: ChangeStatus =
-        outcome.status === 'rolled-back'
-          ? 'rolled-back'
-          : outcome.status === 'refused'
-            ? 'refused'
-            : outcome.status === 'nothing-to-do'
-              ? 'nothing-to-do'
-              : 'rollback-failed';
+      const status: ChangeStatus = outcome.status === 'conflict' ? 'refused' : outcome.status;
       finish(status, outcome.status, outcome.checkpointId);
       return { ...base, status, exitCode: statusExit(status), message: outcome.error ?? plan.summary };
     }
@@ -417,12 +387,13 @@ export class ChangeService {
     opts: ChangeOptions,
   ) {
     const { journal } = this.deps;
-    const session = await this.deps.pool.get(server);
-    const checkpoint = this.loadCheckpoint(server.name, domain.name, checkpointId);
-    const plan = await planRestore(session, checkpoint, {
-      what: `automatic rollback to ${checkpointId}`,
-      reloadImpact: reloadImpactOf(inventory, domain.name, domain.mode),
+    const ops = await this.deps.ports.ops(server);
+    const checkpoint = this.checkpoints.forDomain(server.name, domain.name, checkpointId);
+    const [plan] = await restorePlans(ops, [checkpoint], {
+      what: () => `automatic rollback to ${checkpointId}`,
+      reloadImpact: () => reloadImpactOf(inventory, domain.name, domain.mode),
     });
+    if (!plan) throw new ValidationError(`Checkpoint ${checkpointId} names no file.`);
     const change = journal.createChange({
       server: server.name,
       domain: domain.name,
@@ -434,11 +405,7 @@ export class ChangeService {
     // Events go to both journal entries: the failed change shows its rollback, the rollback stands on its own.
     const rollbackSink = journal.sinkFor({ changeId: change.id }, sink);
     journal.updateChange(change.id, { plan: planForJournal(plan), diff: plan.files.map((f) => f.diff).join(''), status: 'running' });
-    const outcome = await executePlan(
-      plan,
-      { session, events: rollbackSink, webServer: domain.mode, saveCheckpoint: this.saveCheckpointFor(server.name, domain.name) },
-      `before ${plan.what}`,
-    );
+    const outcome = await this.execute(ops, plan, domain, rollbackSink);
     let verification: VerificationReport | undefined;
     if (outcome.status === 'applied' || outcome.status === 'nothing-to-do') {
       verification = await this.runVerification(server, domain, rollbackSink, opts.verifyOptions);
@@ -460,15 +427,6 @@ export class ChangeService {
     });
     return { changeId: change.id, outcome, ...(verification ? { verification } : {}) };
   }
-}
-
-function failedChecks(v: VerificationReport): string {
-  return (
-    v.checks
-      .filter((c) => !c.ok)
-      .map((c) => `${c.check}: ${c.summary}`)
-      .join('; ') || 'incomplete'
-  );
 }
 
 /** The plan as the journal keeps it: everything but the full file texts (the diff has what changed). */

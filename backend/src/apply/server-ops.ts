@@ -1,0 +1,84 @@
+import type { WebServer } from '../passenger/catalog.js';
+import {
+  type ConfigTestResult,
+  configTest,
+  passengerInstance,
+  regenerateDomains,
+  reloadWebServer,
+  startWebServer,
+  webServerRunning,
+} from '../plesk/web-server.js';
+import { readFiles, type RemoteFile, removeFiles, sha256Hex, writeFiles } from '../ssh/files.js';
+import type { SshSession } from '../ssh/session.js';
+import { type VerificationReport, type VerifyOptions, type VerifyTarget, verifyDomain } from '../verify/verifier.js';
+
+/** The hash we record for a file that does not exist, so "absent" is guarded like any content. */
+export const ABSENT = 'absent';
+
+export function shaOf(file: Pick<RemoteFile, 'exists' | 'sha256'>): string {
+  return file.exists ? (file.sha256 as string) : ABSENT;
+}
+
+/** A state to put a file in: exact bytes, or absent. */
+export interface FileState {
+  path: string;
+  bytes: Buffer | undefined;
+}
+
+/**
+ * Everything the change engine asks of one server. The real one (sshServerOps) is built from ssh/ and
+ * plesk/ functions over one SSH session; unit tests pass a scripted one that fails on cue, and host tests
+ * wrap the real one to inject faults. Nothing in apply/ or jobs/ reaches the server any other way.
+ */
+export interface ServerOps {
+  readonly name: string;
+  /** Exact bytes of each path, one round trip. */
+  readFiles(paths: readonly string[]): Promise<RemoteFile[]>;
+  /**
+   * Puts files into the given states (each written atomically, mode and owner kept; absent ones removed;
+   * created ones owned like their folder) and returns the sha256 of what each path now holds.
+   */
+  putFileStates(states: readonly FileState[], created: ReadonlySet<string>): Promise<Record<string, string>>;
+  /** Plesk regeneration for domains whose set of admin files changed (it tests and reloads by itself). */
+  regenerate(domains: readonly string[]): Promise<void>;
+  configTest(servers: readonly WebServer[]): Promise<ConfigTestResult>;
+  reload(server: WebServer): Promise<void>;
+  /** The running Passenger instance id, undefined when none answers. */
+  passengerInstance(): Promise<string | undefined>;
+  webServerUp(server: WebServer): Promise<boolean>;
+  startWebServer(server: WebServer): Promise<void>;
+  /** The live restart verification of one domain (verify/verifier.ts). */
+  verify(target: VerifyTarget, options: VerifyOptions): Promise<VerificationReport>;
+}
+
+/** The real port over one SSH session. */
+export function sshServerOps(session: SshSession): ServerOps {
+  return {
+    name: session.name,
+    readFiles: (paths) => readFiles(session, paths),
+    putFileStates: async (states, created) => {
+      const present = states.filter((s) => s.bytes !== undefined);
+      await writeFiles(
+        session,
+        present.map((s) => ({ path: s.path, content: s.bytes as Buffer, modeIfNew: '644' })),
+      );
+      const newOnes = present.filter((s) => created.has(s.path)).map((s) => s.path);
+      if (newOnes.length > 0) {
+        // A file we create in a customer's tree gets that folder's owner, so the customer can still edit it.
+        await session.execScript('for f in "$@"; do chown --reference="$(dirname -- "$f")" -- "$f" || exit 1; done', newOnes);
+      }
+      await removeFiles(
+        session,
+        states.filter((s) => s.bytes === undefined).map((s) => s.path),
+      );
+      return Object.fromEntries(states.map((s) => [s.path, s.bytes === undefined ? ABSENT : sha256Hex(s.bytes)]));
+    },
+    regenerate: (domains) => regenerateDomains(session, domains),
+    configTest: (servers) => configTest(session, servers),
+    reload: (server) => reloadWebServer(session, server),
+    passengerInstance: () => passengerInstance(session),
+    webServerUp: (server) => webServerRunning(session, server),
+    startWebServer: (server) => startWebServer(session, server),
+    verify: (target, options) => verifyDomain(session, target, options),
+  };
+}
