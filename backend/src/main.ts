@@ -29,6 +29,7 @@ import { JobEventBus } from './jobs/event-bus.js';
 import { BulkRunner } from './jobs/bulk-runner.js';
 import { DeadHolderLockRows } from './jobs/stale-locks.js';
 import { sshPorts } from './jobs/ports.js';
+import { JobRunner } from './jobs/job-runner.js';
 import type { ServerEntry } from './config/types.js';
 import type { PublicEndpoint } from './verify/verifier.js';
 
@@ -64,6 +65,8 @@ export interface Services {
   changes: ChangeService;
   /** Bulk jobs across servers (one config test and at most one reload per server), durable and resumable. */
   bulk: BulkRunner;
+  /** The one job runner: every change (apply, set, rollback, bulk) runs as a durable job through it. */
+  runner: JobRunner;
   /** Live job events for the web pages and the CLI. */
   events: JobEventBus;
   /** Closes SSH sessions and the database. Safe to call twice. */
@@ -140,6 +143,7 @@ export async function createServices(options: ServiceOptions = {}): Promise<Serv
       servers: { list: () => servers.list(), get: (name) => servers.get(name) },
       endpointFor: (server) => publicEndpointOf(servers.find(server.name) ?? { ...server, source: 'config' }),
     });
+    const runner = new JobRunner({ changes, bulk, jobs: store.jobs, journal: store.journal, bus: events });
     logger.debug(
       { config: paths.configPath ?? null, dataDir: paths.dataDir, servers: servers.list().map((s) => s.name) },
       'services ready',
@@ -155,6 +159,7 @@ export async function createServices(options: ServiceOptions = {}): Promise<Serv
       inventory,
       changes,
       bulk,
+      runner,
       events,
       async close() {
         if (closed) return;

@@ -11,6 +11,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { DomainLocks } from '../../backend/src/apply/domain-lock.js';
 import { ChangeService } from '../../backend/src/jobs/change-service.js';
 import { sshPorts } from '../../backend/src/jobs/ports.js';
+import { JobRunner } from '../../backend/src/jobs/job-runner.js';
 import { createServices, publicEndpointOf, type Services } from '../../backend/src/main.js';
 import { DomainLockRows } from '../../backend/src/store/domain-locks.js';
 import { startPanel, type RunningPanel } from '../../backend/src/web/app.js';
@@ -113,10 +114,18 @@ describe('e2e: the panel in Chromium against the test host (changes host state)'
       endpointFor: (server) => publicEndpointOf(services.servers.get(server.name)),
       verifyDefaults: { watchWindowMs: 3_000 },
     });
+    const runner = new JobRunner({
+      changes,
+      bulk: services.bulk,
+      jobs: services.store.jobs,
+      journal: services.store.journal,
+      bus: services.events,
+    });
     const { domains, jobs } = changeJobs({
       servers: services.servers,
       inventory: services.inventory,
       changes,
+      runner,
       store: services.store,
       events: services.events,
     });

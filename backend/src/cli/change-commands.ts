@@ -6,9 +6,10 @@
  */
 import { userInfo } from 'node:os';
 import type { ServerEntry } from '../config/types.js';
-import { ValidationError } from '../errors.js';
+import { PanelError, ValidationError } from '../errors.js';
 import type { ChangePlan, RequestedSetting } from '../apply/plan.js';
 import { type ChangeResult, planForJournal } from '../jobs/change-service.js';
+import type { SingleRequest } from '../jobs/job-runner.js';
 import { SOCKETIO_SAFE } from '../profile/socketio-safe.js';
 import { booleanOption, requirePositionals, stringOption } from './args.js';
 import type { Command, CommandContext } from './command.js';
@@ -113,6 +114,33 @@ function changeOptions(ctx: CommandContext) {
   };
 }
 
+/**
+ * Runs a change as a durable job (the plan of a dry run is shown, nothing is stored): killed midway,
+ * it shows as interrupted in `jobs` and `job resume|rollback <id>` finishes it.
+ */
+async function runAsJob(ctx: CommandContext, domain: string, request: SingleRequest): Promise<number> {
+  const server = await serverFor(ctx, domain);
+  const { changes, runner } = await ctx.services();
+  const opts = changeOptions(ctx);
+  if (opts.dryRun) {
+    const preview =
+      request.kind === 'rollback'
+        ? await changes.rollback(server, domain, { ...opts, ...(request.to ? { to: request.to } : {}) })
+        : await changes.apply(server, domain, request, opts);
+    return report(ctx, preview);
+  }
+  const { jobId, done } = runner.startChange(server, domain, request, opts.actor, { verify: opts.verify, events: opts.events });
+  ctx.out.note(`job ${jobId}`);
+  const result = await done;
+  if (!result) {
+    const job = (await ctx.services()).store.jobs.get(jobId);
+    throw new PanelError('job_failed', `job ${jobId} failed: ${String((job?.summary as { message?: string } | null)?.message ?? '')}`, {
+      hint: `see \`passenger-panel job ${jobId}\``,
+    });
+  }
+  return report(ctx, result);
+}
+
 export const applyCommand: Command = {
   name: 'apply',
   summary: 'apply a profile to one domain: plan, checkpoint, write, test, reload if needed, verify live, roll back on failure',
@@ -123,9 +151,7 @@ export const applyCommand: Command = {
     const profile = stringOption(ctx.args, 'profile');
     if (profile !== SOCKETIO_SAFE)
       throw new UsageError(`apply needs --profile ${SOCKETIO_SAFE}${profile ? ` (unknown profile "${profile.slice(0, 40)}")` : ''}`);
-    const server = await serverFor(ctx, domain);
-    const { changes } = await ctx.services();
-    return report(ctx, await changes.apply(server, domain, { kind: 'profile', profile }, changeOptions(ctx)));
+    return runAsJob(ctx, domain, { kind: 'profile', profile });
   },
 };
 
@@ -138,9 +164,7 @@ export const setCommand: Command = {
     const domain = domainArg(ctx, this.usage, 100);
     const settings = ctx.args.positionals.slice(1).map(parseAssignment);
     if (settings.length === 0) throw new UsageError('set needs at least one KEY=VALUE', 'e.g. set example.com passenger_min_instances=1');
-    const server = await serverFor(ctx, domain);
-    const { changes } = await ctx.services();
-    return report(ctx, await changes.apply(server, domain, { kind: 'set', settings }, changeOptions(ctx)));
+    return runAsJob(ctx, domain, { kind: 'set', settings });
   },
 };
 
@@ -152,9 +176,7 @@ export const rollbackCommand: Command = {
   async run(ctx) {
     const domain = domainArg(ctx, this.usage);
     const to = stringOption(ctx.args, 'to');
-    const server = await serverFor(ctx, domain);
-    const { changes } = await ctx.services();
-    return report(ctx, await changes.rollback(server, domain, { ...changeOptions(ctx), ...(to ? { to } : {}) }));
+    return runAsJob(ctx, domain, { kind: 'rollback', ...(to ? { to } : {}) });
   },
 };
 

@@ -54,6 +54,7 @@ export const serveCommand: Command = {
       servers: opened.servers,
       inventory: opened.inventory,
       changes: opened.changes,
+      runner: opened.runner,
       store: opened.store,
       events: opened.events,
       onError: (message, err) => opened.logger.error({ err }, message),

@@ -105,3 +105,6 @@ export interface RunnerMark {
 export interface StoredBulkRequest extends BulkRequest {
   runner?: RunnerMark;
 }
+
+/** Job kinds that change domains: each stores a plan in this shape, so each resumes and rolls back the same way. */
+export const CHANGE_JOB_KINDS: ReadonlySet<string> = new Set(['bulk', 'apply', 'set', 'rollback']);

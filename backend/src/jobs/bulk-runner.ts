@@ -11,7 +11,15 @@ import { stepEvent } from '../events.js';
 import { Checkpoints, classifyAgainstPlan, readPlanFiles, shaMap } from '../apply/checkpoints.js';
 import type { JobRecord, JobStatus, JobsRepository } from '../store/jobs.js';
 import type { JournalRepository } from '../store/journal.js';
-import type { BulkPlan, BulkRequest, BulkSummary, RunnerMark, ServerCounters, StoredBulkRequest } from './bulk-model.js';
+import {
+  type BulkPlan,
+  type BulkRequest,
+  type BulkSummary,
+  CHANGE_JOB_KINDS,
+  type RunnerMark,
+  type ServerCounters,
+  type StoredBulkRequest,
+} from './bulk-model.js';
 import { BULK_DEFAULTS, describeSelection, planBulk, validateBulkRequest } from './bulk-plan.js';
 import { ServerRun, type ServerRunDeps, runServerPlan } from './bulk-server.js';
 import { mapLimit } from './concurrency.js';
@@ -223,10 +231,11 @@ export class BulkRunner {
     return this.deps.jobs.update(book.jobId, { status, summary, endedAt: new Date().toISOString() });
   }
 
+  /** A job that changes domains: a bulk job, or a single-domain one (a job of one, stored in the same shape). */
   private bulkJob(jobId: string): JobRecord {
     const job = this.deps.jobs.get(jobId);
-    if (!job || job.kind !== 'bulk')
-      throw new ValidationError(`No bulk job ${jobId.slice(0, 60)}.`, { hint: 'list jobs with `passenger-panel jobs`' });
+    if (!job || !CHANGE_JOB_KINDS.has(job.kind))
+      throw new ValidationError(`No change job ${jobId.slice(0, 60)}.`, { hint: 'list jobs with `passenger-panel jobs`' });
     return job;
   }
 

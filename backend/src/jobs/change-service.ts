@@ -11,6 +11,7 @@ import { serverRecommendations, type ServerPlan } from '../profile/server-recomm
 import { socketioSafeProfile, SOCKETIO_SAFE } from '../profile/socketio-safe.js';
 import type { VerificationReport, VerifyOptions } from '../verify/verifier.js';
 import type { JournalPort } from './journal-port.js';
+import type { BulkDomainPlan } from './bulk-model.js';
 import type { ChangeDeps } from './ports.js';
 
 /** What a change asks for: the named profile, or plain KEY=VALUE edits (value null = take our line out). */
@@ -40,6 +41,11 @@ export interface ChangeOptions {
   events?: EventSink;
   jobId?: string;
   verifyOptions?: Omit<VerifyOptions, 'events' | 'scheme'>;
+  /**
+   * Once the change's checkpoint is saved, before its first byte is written: the job runner stores the
+   * plan and checkpoint here so an interrupted change can be read back, resumed or rolled back.
+   */
+  onCheckpointed?: (record: BulkDomainPlan) => void;
 }
 
 /** What the engine did to one domain's files, as the single-change result reports it. */
@@ -230,13 +236,24 @@ export class ChangeService {
   }
 
   /** The engine on one domain: a batch of one. */
-  private async execute(ops: ServerOps, plan: ChangePlan, domain: DomainInventory, events: EventSink): Promise<ExecuteOutcome> {
+  private async execute(
+    ops: ServerOps,
+    change: { plan: ChangePlan; changeId: string; domain: DomainInventory },
+    events: EventSink,
+    onCheckpointed?: ChangeOptions['onCheckpointed'],
+  ): Promise<ExecuteOutcome> {
+    const { plan, changeId, domain } = change;
     const result = await applyBatch(ops, [{ plan, webServer: domain.mode }], {
       server: plan.server,
       domain: plan.domain,
       checkpoints: this.checkpoints,
       events,
       reason: `before ${plan.what}`,
+      onCheckpointed: ([ready]) => {
+        if (!ready) return;
+        this.deps.journal.updateChange(changeId, { checkpointId: ready.checkpointId });
+        onCheckpointed?.({ ...verifySubjectOf(domain), plan, checkpointId: ready.checkpointId, changeId });
+      },
       ...(this.deps.instanceTimeoutMs === undefined ? {} : { instanceTimeoutMs: this.deps.instanceTimeoutMs }),
     });
     return outcomeOf(result);
@@ -277,7 +294,7 @@ export class ChangeService {
 
     let outcome: ExecuteOutcome;
     try {
-      outcome = await this.execute(ops, plan, domain, sink);
+      outcome = await this.execute(ops, { plan, changeId: change.id, domain }, sink, opts.onCheckpointed);
     } catch (err) {
       // The engine handles every failure after the first write itself; what reaches here happened before
       // anything was written (reading the files) or while reading the result back.
@@ -405,7 +422,7 @@ export class ChangeService {
     // Events go to both journal entries: the failed change shows its rollback, the rollback stands on its own.
     const rollbackSink = journal.sinkFor({ changeId: change.id }, sink);
     journal.updateChange(change.id, { plan: planForJournal(plan), diff: plan.files.map((f) => f.diff).join(''), status: 'running' });
-    const outcome = await this.execute(ops, plan, domain, rollbackSink);
+    const outcome = await this.execute(ops, { plan, changeId: change.id, domain }, rollbackSink);
     let verification: VerificationReport | undefined;
     if (outcome.status === 'applied' || outcome.status === 'nothing-to-do') {
       verification = await this.runVerification(server, domain, rollbackSink, opts.verifyOptions);
