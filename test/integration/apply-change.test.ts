@@ -1,7 +1,9 @@
 import { expect } from 'chai';
+import { exitCodeForState } from '../../backend/src/cli/exit-codes.js';
 import { DomainLocks } from '../../backend/src/apply/domain-lock.js';
 import type { ServerConfig } from '../../backend/src/config/types.js';
 import type { StepEvent } from '../../backend/src/events.js';
+import type { DirectiveKey } from '../../backend/src/passenger/catalog.js';
 import { ChangeService, type ChangeServiceDeps } from '../../backend/src/jobs/change-service.js';
 import { sshPorts } from '../../backend/src/jobs/ports.js';
 import type { ServerInventory } from '../../backend/src/plesk/inventory.js';
@@ -122,7 +124,7 @@ describe('apply: one-click Socket.IO safe on the test host (changes host state)'
     const [fixed] = await hashes(session, [htaccess]);
     const result = await service.rollback(server, 'multi.demo.test', { actor: 'test' });
     expect(result.status, result.message).to.equal('applied');
-    expect(result.exitCode).to.equal(0);
+    expect(exitCodeForState(result.status)).to.equal(0);
     expect(result.message).to.match(/serves but is at risk as before/);
     expect(result.verification!.probe!.badRequests, 'the restored state is the one that got 400s').to.be.greaterThan(0);
     const [restored] = await hashes(session, [htaccess]);
@@ -180,7 +182,7 @@ describe('apply: one-click Socket.IO safe on the test host (changes host state)'
       { actor: 'test' },
     );
     expect(result.status, result.message).to.equal('rolled-back');
-    expect(result.exitCode).to.equal(1);
+    expect(exitCodeForState(result.status)).to.equal(1);
     expect(
       fault.injected.some((p) => p.endsWith('/vhost.conf')),
       'the fault reached vhost.conf',
@@ -221,7 +223,7 @@ describe('apply: one-click Socket.IO safe on the test host (changes host state)'
     }
     expect(fault.injected.length, 'the fault reached the vhost files').to.be.greaterThan(0);
     expect(result.status, result.message).to.equal('rolled-back');
-    expect(result.exitCode).to.equal(1);
+    expect(exitCodeForState(result.status)).to.equal(1);
     expect(result.verification!.ok).to.equal(false);
     expect(result.rollback!.verification!.ok, 'the rolled-back state must verify').to.equal(true);
 
@@ -258,7 +260,7 @@ describe('apply: one-click Socket.IO safe on the test host (changes host state)'
     const paths = domain.files.map((f) => f.path);
     const before = await hashes(session, paths);
     const changesBefore = service.history(server, domain.name).length;
-    const bad: Array<[string, string, RegExp]> = [
+    const bad: Array<[DirectiveKey, string, RegExp]> = [
       ['passenger_max_instances', '2', /Enterprise/],
       ['passenger_pool_idle_time', '600', /whole server/],
       ['passenger_min_instances', 'many', /whole number/],
@@ -269,7 +271,7 @@ describe('apply: one-click Socket.IO safe on the test host (changes host state)'
     for (const [key, value, message] of bad) {
       const r = await service.apply(server, domain.name, { kind: 'set', settings: [{ key, value }] }, { actor: 'test' });
       expect(r.status, `${key}=${value}`).to.equal('refused');
-      expect(r.exitCode).to.equal(2);
+      expect(exitCodeForState(r.status)).to.equal(2);
       expect(r.message).to.match(message);
     }
     expect(await hashes(session, paths)).to.deep.equal(before);

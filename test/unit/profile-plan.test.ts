@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { type FileKind, type RequestedSetting, planFromFiles } from '../../backend/src/apply/plan.js';
 import { ValidationError } from '../../backend/src/errors.js';
+import type { DirectiveKey } from '../../backend/src/passenger/catalog.js';
 import { removeManagedBlock } from '../../backend/src/passenger/managed-block.js';
 import type { DomainInventory, ServerInventory } from '../../backend/src/plesk/inventory.js';
 import { serverRecommendations } from '../../backend/src/profile/server-recommendations.js';
@@ -95,8 +96,9 @@ describe('profile/socketio-safe and apply/plan (fixtures from the test host)', (
       ['passenger_sticky_sessions_cookie_attributes', 'SameSite=Lax"; Include x', /specially/],
       ['no_such_directive', '1', /Unknown directive/],
     ];
+    // Keys arrive typed, but the planner still refuses one a caller forged (e.g. from a hand-made request).
     for (const [key, value, message] of cases) {
-      expect(() => plan('multi.demo.test', [{ key, value }]), key).to.throw(ValidationError, message);
+      expect(() => plan('multi.demo.test', [{ key: key as DirectiveKey, value }]), key).to.throw(ValidationError, message);
     }
   });
 

@@ -8,6 +8,7 @@
 import { PanelError, errorMessage } from '../errors.js';
 import type { EventSink } from '../events.js';
 import type { WebServer } from '../passenger/catalog.js';
+import type { DomainState } from '../store/states.js';
 import { type BringUpState, bringUp, emitterFor, newBringUpState, restoreStepsFor, stepsFor } from './bring-up.js';
 import { type CheckpointFileCopy, type Checkpoints, classifyAgainstPlan, copiesFor, readPlanFiles, shaMap } from './checkpoints.js';
 import type { ChangePlan } from './plan.js';
@@ -22,8 +23,11 @@ export interface EngineItem {
   written?: Record<string, string>;
 }
 
-/** What the engine did to one domain's files. */
-export type EngineDomainStatus = 'applied' | 'nothing-to-do' | 'refused' | 'conflict' | 'rolled-back' | 'rollback-failed';
+/** What the engine did to one domain's files: one of the domain states (store/states.ts). */
+export type EngineDomainStatus = Extract<
+  DomainState,
+  'applied' | 'nothing-to-do' | 'refused' | 'conflict' | 'rolled-back' | 'rollback-failed'
+>;
 
 export interface EngineDomainResult {
   domain: string;

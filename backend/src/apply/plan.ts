@@ -1,4 +1,4 @@
-import { CATALOG, type DirectiveSpec, type DirectiveValue, lookupDirective } from '../passenger/catalog.js';
+import { CATALOG, type DirectiveKey, type DirectiveSpec, type DirectiveValue, lookupDirective } from '../passenger/catalog.js';
 import { findManagedBlock, removeManagedBlock, replaceManagedBlock } from '../passenger/managed-block.js';
 import { checkValue, parseValue, renderDirective, type CheckedValue } from '../passenger/value-check.js';
 import type { DomainInventory, ServerInventory } from '../plesk/inventory.js';
@@ -12,7 +12,7 @@ import { unifiedDiff } from './unified-diff.js';
 
 /** One requested setting: a value to put in our block, or null to take our line out. */
 export interface RequestedSetting {
-  key: string;
+  key: DirectiveKey;
   value: DirectiveValue | string | null;
   reason?: string;
 }

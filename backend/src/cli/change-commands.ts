@@ -10,10 +10,11 @@ import { PanelError, ValidationError } from '../errors.js';
 import type { ChangePlan, RequestedSetting } from '../apply/plan.js';
 import { type ChangeResult, planForJournal } from '../jobs/change-service.js';
 import type { SingleRequest } from '../jobs/job-runner.js';
+import { lookupDirective } from '../passenger/catalog.js';
 import { SOCKETIO_SAFE } from '../profile/socketio-safe.js';
 import { booleanOption, requirePositionals, stringOption } from './args.js';
 import type { Command, CommandContext } from './command.js';
-import { ExitCode, UsageError } from './exit-codes.js';
+import { ExitCode, UsageError, exitCodeForState } from './exit-codes.js';
 
 const SERVER = {
   server: { type: 'string' as const, valueName: 'NAME', description: 'the server hosting the domain (default: the one that has it)' },
@@ -74,7 +75,7 @@ function resultJson(r: ChangeResult): unknown {
   const verification = (v: ChangeResult['verification']) => (v ? { verdict: v.verdict, scheme: v.scheme, checks: v.checks } : null);
   return {
     status: r.status,
-    exitCode: r.exitCode,
+    exitCode: exitCodeForState(r.status),
     message: r.message,
     changeId: r.changeId ?? null,
     checkpointId: r.checkpointId ?? null,
@@ -90,19 +91,27 @@ function resultJson(r: ChangeResult): unknown {
 function report(ctx: CommandContext, r: ChangeResult): number {
   if (ctx.out.json) ctx.out.data(resultJson(r));
   else {
-    if (r.plan && (r.status === 'dry-run' || r.status === 'nothing-to-do')) ctx.out.text(renderPlan(r.plan));
-    ctx.out.text(`${r.status.toUpperCase()}: ${r.message}${r.checkpointId ? ` (checkpoint ${r.checkpointId})` : ''}`);
+    if (r.plan && (r.status === 'planned' || r.status === 'nothing-to-do')) ctx.out.text(renderPlan(r.plan));
+    ctx.out.text(
+      `${r.status === 'planned' ? 'DRY RUN (nothing written)' : r.status.toUpperCase()}: ${r.message}${r.checkpointId ? ` (checkpoint ${r.checkpointId})` : ''}`,
+    );
   }
-  return r.exitCode;
+  return exitCodeForState(r.status);
 }
 
-/** KEY=VALUE -> a requested setting; `KEY=` (empty) removes our line for KEY. */
+/** KEY=VALUE -> a requested setting; `KEY=` (empty) removes our line for KEY. The key must be the catalog's. */
 export function parseAssignment(text: string): RequestedSetting {
   const eq = text.indexOf('=');
   if (eq <= 0)
     throw new UsageError(`"${text.slice(0, 60)}" is not KEY=VALUE`, 'e.g. passenger_min_instances=1, or KEY= to remove our line');
+  const spec = lookupDirective(text.slice(0, eq));
+  if (!spec)
+    throw new ValidationError(`Unknown directive "${text.slice(0, Math.min(eq, 80))}".`, {
+      field: 'directive',
+      hint: 'use a name from the catalog, e.g. passenger_min_instances',
+    });
   const value = text.slice(eq + 1);
-  return { key: text.slice(0, eq), value: value === '' ? null : value };
+  return { key: spec.key, value: value === '' ? null : value };
 }
 
 function changeOptions(ctx: CommandContext) {

@@ -12,6 +12,7 @@ import { type EngineDomainResult, type EngineResult, applyBatch } from '../apply
 import type { ServerOps } from '../apply/server-ops.js';
 import { checksLine, verifyChange } from '../apply/verification.js';
 import type { JournalRepository } from '../store/journal.js';
+import type { DomainState } from '../store/states.js';
 import type { JobsRepository } from '../store/jobs.js';
 import type { VerificationReport } from '../verify/verifier.js';
 import {
@@ -180,7 +181,7 @@ export class ServerRun {
     if (d.changeId) this.endChange(d, state === 'refused' || state === 'conflict' ? 'failed' : state, null);
   }
 
-  private endChange(d: BulkDomainPlan, status: string, verdict: string | null): void {
+  private endChange(d: BulkDomainPlan, status: DomainState, verdict: string | null): void {
     if (d.changeId) this.deps.journal.updateChange(d.changeId, { status, verdict, endedAt: new Date().toISOString() });
   }
 

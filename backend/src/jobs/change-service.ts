@@ -11,18 +11,18 @@ import { serverRecommendations, type ServerPlan } from '../profile/server-recomm
 import { socketioSafeProfile, SOCKETIO_SAFE } from '../profile/socketio-safe.js';
 import type { VerificationReport, VerifyOptions } from '../verify/verifier.js';
 import type { JournalPort } from './journal-port.js';
+import type { DomainState } from '../store/states.js';
 import type { BulkDomainPlan } from './bulk-model.js';
 import type { ChangeDeps } from './ports.js';
 
 /** What a change asks for: the named profile, or plain KEY=VALUE edits (value null = take our line out). */
 export type ChangeRequest = { kind: 'profile'; profile: typeof SOCKETIO_SAFE } | { kind: 'set'; settings: RequestedSetting[] };
 
-export type ChangeStatus = 'dry-run' | 'nothing-to-do' | 'verified' | 'applied' | 'rolled-back' | 'rollback-failed' | 'refused' | 'failed';
+/** A change's outcome is the state its domain ends in; a dry run leaves it `planned`. */
+export type ChangeStatus = DomainState;
 
 export interface ChangeResult {
   status: ChangeStatus;
-  /** 0 ok, 1 failed and rolled back, 2 refused input, 3 rollback failed or server error (CLI exit codes). */
-  exitCode: 0 | 1 | 2 | 3;
   message: string;
   plan?: ChangePlan;
   changeId?: string;
@@ -75,20 +75,6 @@ function outcomeOf(result: EngineResult): ExecuteOutcome {
 
 export interface ChangeServiceDeps extends ChangeDeps {
   journal: JournalPort;
-}
-
-function statusExit(status: ChangeStatus): 0 | 1 | 2 | 3 {
-  switch (status) {
-    case 'refused':
-      return 2;
-    case 'rolled-back':
-      return 1;
-    case 'rollback-failed':
-    case 'failed':
-      return 3;
-    default:
-      return 0;
-  }
 }
 
 /**
@@ -147,7 +133,7 @@ export class ChangeService {
     } catch (err) {
       if (err instanceof ValidationError) {
         events(stepEvent('plan', 'fail', `Refused: ${err.describe()}`, { domain: domainName, server: server.name }));
-        return { status: 'refused', exitCode: 2, message: err.describe() };
+        return { status: 'refused', message: err.describe() };
       }
       throw err;
     }
@@ -156,7 +142,7 @@ export class ChangeService {
       events(
         stepEvent('plan', 'info', plan.summary, { domain: plan.domain, server: server.name, data: { reloadImpact: plan.reloadImpact } }),
       );
-      return { status: opts.dryRun ? 'dry-run' : 'nothing-to-do', exitCode: 0, message: plan.summary, plan };
+      return { status: opts.dryRun ? 'planned' : 'nothing-to-do', message: plan.summary, plan };
     }
 
     const domain = findDomain(inventory, plan.domain);
@@ -203,8 +189,8 @@ export class ChangeService {
       reloadImpact: () => reloadImpactOf(inventory, domain.name, domain.mode),
     });
     if (!plan) throw new ValidationError(`Checkpoint ${checkpoint.id} names no file.`);
-    if (opts.dryRun) return { status: 'dry-run', exitCode: 0, message: plan.summary, plan };
-    if (plan.nothingToDo) return { status: 'nothing-to-do', exitCode: 0, message: plan.summary, plan };
+    if (opts.dryRun) return { status: 'planned', message: plan.summary, plan };
+    if (plan.nothingToDo) return { status: 'nothing-to-do', message: plan.summary, plan };
     return this.deps.locks.withLock(server.name, domain.name, () =>
       this.runChange(server, domain, inventory, plan, 'rollback', { rollbackTo: checkpoint.id }, opts),
     );
@@ -300,25 +286,25 @@ export class ChangeService {
       // anything was written (reading the files) or while reading the result back.
       sink(stepEvent('apply', 'fail', `Server error: ${errorMessage(err)}`, { domain: domain.name, server: server.name }));
       finish('failed', 'server-error', null);
-      return { status: 'failed', exitCode: 3, message: `${errorMessage(err)} (see \`history ${domain.name}\`)`, plan, changeId: change.id };
+      return { status: 'failed', message: `${errorMessage(err)} (see \`history ${domain.name}\`)`, plan, changeId: change.id };
     }
     const base = { plan, changeId: change.id, checkpointId: outcome.checkpointId, outcome };
     if (outcome.status !== 'applied') {
       const status: ChangeStatus = outcome.status === 'conflict' ? 'refused' : outcome.status;
       finish(status, outcome.status, outcome.checkpointId);
-      return { ...base, status, exitCode: statusExit(status), message: outcome.error ?? plan.summary };
+      return { ...base, status, message: outcome.error ?? plan.summary };
     }
     if (opts.verify === false) {
       sink(stepEvent('verify', 'info', 'Verification skipped (--no-verify)', { domain: domain.name, server: server.name }));
       finish('applied', 'not-verified', outcome.checkpointId);
-      return { ...base, status: 'applied', exitCode: 0, message: `${plan.summary}; applied, not verified` };
+      return { ...base, status: 'applied', message: `${plan.summary}; applied, not verified` };
     }
 
     const verification = await this.runVerification(server, domain, sink, opts.verifyOptions);
     if (kind === 'rollback') return this.judgeRestoredState(verification, base, sink, finish, domain, server);
     if (verification.ok) {
       finish('verified', verification.verdict, outcome.checkpointId);
-      return { ...base, status: 'verified', exitCode: 0, message: `${plan.summary}; verified`, verification };
+      return { ...base, status: 'verified', message: `${plan.summary}; verified`, verification };
     }
 
     // The change made things no better (or worse): put the files back and prove the old state still serves.
@@ -345,7 +331,6 @@ export class ChangeService {
     return {
       ...base,
       status,
-      exitCode: statusExit(status),
       message: `verification failed (${failedChecks(verification)}); ${ok ? 'rolled back' : 'rollback FAILED'}`,
       verification,
       rollback,
@@ -378,7 +363,6 @@ export class ChangeService {
       return {
         ...base,
         status: 'failed',
-        exitCode: 3,
         message: `rolled back, but the app does not serve (${failedChecks(verification)}); roll back to the checkpoint taken before it to return`,
         verification,
       };
@@ -389,7 +373,6 @@ export class ChangeService {
     return {
       ...base,
       status: verification.ok ? 'verified' : 'applied',
-      exitCode: 0,
       message: `${base.plan?.summary ?? 'rolled back'}; the restored state serves ${note}`,
       verification,
     };
@@ -435,7 +418,7 @@ export class ChangeService {
         ),
       );
     }
-    const status = outcome.status === 'applied' || outcome.status === 'nothing-to-do' ? 'succeeded' : 'rollback-failed';
+    const status = outcome.status === 'applied' || outcome.status === 'nothing-to-do' ? 'applied' : 'rollback-failed';
     journal.updateChange(change.id, {
       status,
       verdict: verification?.verdict ?? null,

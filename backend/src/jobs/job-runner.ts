@@ -10,6 +10,7 @@ import { errorMessage } from '../errors.js';
 import { type EventSink, stepEvent } from '../events.js';
 import type { JobRecord, JobsRepository } from '../store/jobs.js';
 import type { JournalRepository } from '../store/journal.js';
+import { GOOD_DOMAIN_STATES } from '../store/states.js';
 import type { BulkPlan, BulkRequest, DomainState, RunnerMark } from './bulk-model.js';
 import { type BulkRunner, type DomainReadback, runnerIsGone } from './bulk-runner.js';
 import type { ChangeRequest, ChangeResult, ChangeService } from './change-service.js';
@@ -132,7 +133,7 @@ export class JobRunner {
       failure = errorMessage(err);
     }
     const state = domainStateOf(result);
-    const ok = result !== null && result.exitCode === 0;
+    const ok = result !== null && GOOD_DOMAIN_STATES.has(result.status);
     const message = (failure ?? result?.message ?? '').slice(0, 500);
     book.setState(server.name, domain, state, message, result?.changeId);
     this.deps.jobs.update(book.jobId, {

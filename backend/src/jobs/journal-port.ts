@@ -1,5 +1,6 @@
 import type { CheckpointRows } from '../apply/checkpoints.js';
 import type { EventSink, StepEvent } from '../events.js';
+import type { DomainState } from '../store/states.js';
 
 /**
  * The journal calls the change flow makes (store/journal.ts implements them). Kept as a port so
@@ -15,11 +16,11 @@ export interface JournalPort extends CheckpointRows {
     jobId?: string;
     plan?: unknown;
     diff?: string;
-    status?: string;
+    status?: DomainState;
   }): { id: string };
   updateChange(
     id: string,
-    patch: { plan?: unknown; diff?: string; status?: string; verdict?: string | null; checkpointId?: string; endedAt?: string },
+    patch: { plan?: unknown; diff?: string; status?: DomainState; verdict?: string | null; checkpointId?: string; endedAt?: string },
   ): unknown;
   sinkFor(owner: { changeId: string }, forward?: EventSink): EventSink;
   addEvent(owner: { changeId: string } | { jobId: string }, event: StepEvent): unknown;
@@ -28,7 +29,7 @@ export interface JournalPort extends CheckpointRows {
     id: string;
     kind: string;
     actor: string;
-    status: string;
+    status: DomainState;
     verdict?: string | null;
     createdAt: string;
     checkpointId?: string | null;

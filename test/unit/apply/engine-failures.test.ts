@@ -4,6 +4,7 @@
  * every step, and the typed outcome must say what happened.
  */
 import { expect } from 'chai';
+import { exitCodeForState } from '../../../backend/src/cli/exit-codes.js';
 import { DomainLocks } from '../../../backend/src/apply/domain-lock.js';
 import type { ServerConfig } from '../../../backend/src/config/types.js';
 import type { StepEvent } from '../../../backend/src/events.js';
@@ -63,7 +64,7 @@ describe('apply: the change engine on its failure paths (scripted server)', () =
     r.fake.failNext('configTest', 'fail');
     const result = await apply(r);
     expect(result.status, result.message).to.equal('rolled-back');
-    expect(result.exitCode).to.equal(1);
+    expect(exitCodeForState(result.status)).to.equal(1);
     expect(result.outcome?.errorCode).to.equal('config_test_failed');
     expect(r.fake.snapshot()).to.deep.equal(before);
     expect(r.fake.calls.filter((c) => c.startsWith('reload'))).to.deep.equal([]);
@@ -136,7 +137,7 @@ describe('apply: the change engine on its failure paths (scripted server)', () =
     r.fake.failNext('configTest', 'fail').failNext('putFileStates', 'pass').failNext('putFileStates', 'drop');
     const result = await apply(r);
     expect(result.status, result.message).to.equal('rollback-failed');
-    expect(result.exitCode).to.equal(3);
+    expect(exitCodeForState(result.status)).to.equal(3);
     expect(r.fake.snapshot()).to.not.deep.equal(before);
     const change = r.store.journal.getChange(result.changeId as string);
     expect(change?.status).to.equal('rollback-failed');
@@ -154,7 +155,7 @@ describe('apply: the change engine on its failure paths (scripted server)', () =
     r.fake.verdicts.push('fail', 'ok');
     const result = await apply(r);
     expect(result.status, result.message).to.equal('rolled-back');
-    expect(result.exitCode).to.equal(1);
+    expect(exitCodeForState(result.status)).to.equal(1);
     expect(result.rollback?.verification?.ok).to.equal(true);
     expect(r.fake.snapshot()).to.deep.equal(before);
     const history = r.service.history(SERVER, IDLE);
