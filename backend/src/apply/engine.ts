@@ -12,6 +12,7 @@ import type { DomainState } from '../store/states.js';
 import { type BringUpState, bringUp, emitterFor, newBringUpState, restoreStepsFor, stepsFor } from './bring-up.js';
 import { type CheckpointFileCopy, type Checkpoints, classifyAgainstPlan, copiesFor, readPlanFiles, shaMap } from './checkpoints.js';
 import type { ChangePlan } from './plan.js';
+import type { RemoteFile } from '../ssh/files.js';
 import type { ServerOps } from './server-ops.js';
 
 export interface EngineItem {
@@ -21,6 +22,11 @@ export interface EngineItem {
   checkpointId?: string;
   /** sha256 per path of what an earlier write left (known for resumed items whose write was recorded). */
   written?: Record<string, string>;
+  /**
+   * The files as read for the plan, when that read happened under this change's domain lock: they are
+   * then the checkpoint (nothing of ours can have changed them since), which saves a round trip.
+   */
+  read?: ReadonlyMap<string, RemoteFile>;
 }
 
 /** What the engine did to one domain's files: one of the domain states (store/states.ts). */
@@ -124,11 +130,20 @@ async function checkpoint(
   emit: ReturnType<typeof emitterFor>,
   set: (domain: string, status: EngineDomainStatus, checkpointId: string | null, extra?: Partial<EngineDomainResult>) => void,
 ): Promise<ReadyItem[]> {
-  emit('checkpoint', 'start', `Copying the files of ${work.length} domain(s) before the change (one read)`);
-  const files = await readPlanFiles(
-    ops,
-    work.map((i) => i.plan),
+  const prefetched = work.every((i) => i.read && i.plan.files.every((f) => i.read?.has(f.path)));
+  emit(
+    'checkpoint',
+    'start',
+    prefetched
+      ? "Keeping the files as read for the plan (under this change's lock) as the checkpoint"
+      : `Copying the files of ${work.length} domain(s) before the change (one read)`,
   );
+  const files = prefetched
+    ? new Map(work.flatMap((i) => [...(i.read ?? [])]))
+    : await readPlanFiles(
+        ops,
+        work.map((i) => i.plan),
+      );
   const ready: ReadyItem[] = [];
   for (const item of work) {
     const domain = item.plan.domain;

@@ -7,6 +7,7 @@ import { PanelError, ValidationError } from '../errors.js';
 import { adminConfPath, htaccessPath } from '../plesk/paths.js';
 import { chooseDomainTarget, type DomainFileKind as FileKind } from '../passenger/placement.js';
 import { ABSENT, decodeExact, shaOf } from './remote-files.js';
+import type { RemoteFile } from '../ssh/files.js';
 import type { ServerOps } from './server-ops.js';
 import { unifiedDiff } from './unified-diff.js';
 
@@ -179,15 +180,17 @@ export async function planBatch(
   ops: Pick<ServerOps, 'readFiles'>,
   inventory: ServerInventory,
   inputs: readonly PlanInput[],
-): Promise<Array<{ domain: string; plan?: ChangePlan; error?: PanelError }>> {
+): Promise<Array<{ domain: string; plan?: ChangePlan; error?: PanelError; read: RemoteFile[] }>> {
   const targets = inputs.map((i) => candidateFiles(i.domain));
   const files = await ops.readFiles(targets.flat().map((t) => t.path));
   let at = 0;
   return inputs.map((input, i) => {
     const current: CurrentFiles = new Map();
+    const read: RemoteFile[] = [];
     for (const t of targets[i] ?? []) {
       const f = files[at++];
       if (!f) throw new PanelError('read_short', `reading the files of ${input.domain.name} returned too few entries`);
+      read.push(f);
       const decoded = decodeExact(f.bytes);
       current.set(t.kind, { path: f.path, text: f.exists ? decoded.text : null, sha256: shaOf(f), encoding: decoded.encoding });
     }
@@ -196,9 +199,9 @@ export async function planBatch(
         what: input.what,
         ...(input.findings ? { findings: input.findings } : {}),
       });
-      return { domain: input.domain.name, plan };
+      return { domain: input.domain.name, plan, read };
     } catch (err) {
-      if (err instanceof PanelError) return { domain: input.domain.name, error: err };
+      if (err instanceof PanelError) return { domain: input.domain.name, error: err, read };
       throw err;
     }
   });
@@ -216,10 +219,21 @@ export async function planChange(
   requested: readonly RequestedSetting[],
   opts: { what: string; findings?: Finding[] },
 ): Promise<ChangePlan> {
+  return (await planChangeRead(ops, inventory, domainName, requested, opts)).plan;
+}
+
+/** planChange, with the files as read for it: under the domain's lock they can serve as the checkpoint. */
+export async function planChangeRead(
+  ops: Pick<ServerOps, 'readFiles'>,
+  inventory: ServerInventory,
+  domainName: string,
+  requested: readonly RequestedSetting[],
+  opts: { what: string; findings?: Finding[] },
+): Promise<{ plan: ChangePlan; read: Map<string, RemoteFile> }> {
   const domain = findDomain(inventory, domainName);
   const [one] = await planBatch(ops, inventory, [{ domain, settings: requested, ...opts }]);
-  if (one?.error) throw one.error;
-  return one?.plan as ChangePlan;
+  if (!one?.plan) throw one?.error ?? new PanelError('plan_missing', `no plan came back for ${domain.name}`);
+  return { plan: one.plan, read: new Map(one.read.map((f) => [f.path, f])) };
 }
 
 export function planFromFiles(

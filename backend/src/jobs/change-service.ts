@@ -2,75 +2,37 @@ import type { ServerConfig } from '../config/types.js';
 import { ValidationError, errorMessage } from '../errors.js';
 import { type EventSink, type StepEvent, ignoreEvents, stepEvent } from '../events.js';
 import { Checkpoints, restorePlans } from '../apply/checkpoints.js';
-import { type EngineDomainStatus, type EngineResult, applyBatch } from '../apply/engine.js';
-import { type ChangePlan, type RequestedSetting, findDomain, planChange, reloadImpactOf } from '../apply/plan.js';
+import { applyBatch } from '../apply/engine.js';
+import { type ChangePlan, findDomain, planChangeRead, reloadImpactOf } from '../apply/plan.js';
+import type { RemoteFile } from '../ssh/files.js';
 import type { ServerOps } from '../apply/server-ops.js';
 import { failedChecks, verifyChange, verifySubjectOf } from '../apply/verification.js';
 import type { DomainInventory, ServerInventory } from '../plesk/inventory.js';
 import { serverRecommendations, type ServerPlan } from '../profile/server-recommendations.js';
 import { socketioSafeProfile, SOCKETIO_SAFE } from '../profile/socketio-safe.js';
-import type { VerificationReport, VerifyOptions } from '../verify/verifier.js';
+import type { VerificationReport } from '../verify/verifier.js';
 import type { JournalPort } from './journal-port.js';
-import type { DomainState } from '../store/states.js';
-import type { BulkDomainPlan } from './bulk-model.js';
+import {
+  type ChangeOptions,
+  type ChangeRequest,
+  type ChangeResult,
+  type ChangeStatus,
+  type ExecuteOutcome,
+  outcomeOf,
+  planForJournal,
+} from './change-types.js';
 import type { ChangeDeps } from './ports.js';
 
-/** What a change asks for: the named profile, or plain KEY=VALUE edits (value null = take our line out). */
-export type ChangeRequest = { kind: 'profile'; profile: typeof SOCKETIO_SAFE } | { kind: 'set'; settings: RequestedSetting[] };
+export type { ChangeOptions, ChangeRequest, ChangeResult, ChangeStatus, ExecuteOutcome } from './change-types.js';
+export { planForJournal } from './change-types.js';
 
-/** A change's outcome is the state its domain ends in; a dry run leaves it `planned`. */
-export type ChangeStatus = DomainState;
-
-export interface ChangeResult {
-  status: ChangeStatus;
-  message: string;
-  plan?: ChangePlan;
-  changeId?: string;
-  checkpointId?: string | null;
-  outcome?: ExecuteOutcome;
-  verification?: VerificationReport;
-  /** The automatic rollback after a failed verification, and its own verification. */
-  rollback?: { changeId: string; outcome: ExecuteOutcome; verification?: VerificationReport };
-}
-
-export interface ChangeOptions {
-  actor: string;
-  dryRun?: boolean;
-  /** Skip the live verification (and so the automatic rollback on failure). */
-  verify?: boolean;
-  events?: EventSink;
-  jobId?: string;
-  verifyOptions?: Omit<VerifyOptions, 'events' | 'scheme'>;
-  /**
-   * Once the change's checkpoint is saved, before its first byte is written: the job runner stores the
-   * plan and checkpoint here so an interrupted change can be read back, resumed or rolled back.
-   */
-  onCheckpointed?: (record: BulkDomainPlan) => void;
-}
-
-/** What the engine did to one domain's files, as the single-change result reports it. */
-export interface ExecuteOutcome {
-  status: EngineDomainStatus;
-  checkpointId: string | null;
-  /** Web-server reloads this run caused (a Plesk regeneration reloads too and counts as one). */
-  reloads: number;
-  regenerated: boolean;
-  configTest?: string;
-  error?: string;
-  errorCode?: string;
-}
-
-function outcomeOf(result: EngineResult): ExecuteOutcome {
-  const d = result.domains[0];
-  return {
-    status: d?.status ?? 'nothing-to-do',
-    checkpointId: d?.checkpointId ?? null,
-    reloads: result.bring.reloads,
-    regenerated: result.bring.regenerated.length > 0,
-    ...(result.bring.testOutput ? { configTest: result.bring.testOutput } : {}),
-    ...(d?.message && d.status !== 'applied' && d.status !== 'nothing-to-do' ? { error: d.message } : {}),
-    ...(d?.errorCode ? { errorCode: d.errorCode } : {}),
-  };
+/** What one change acts on: the server, the domain as inventoried, the plan, and the read it was made from. */
+interface ChangeTarget {
+  server: ServerConfig;
+  domain: DomainInventory;
+  inventory: ServerInventory;
+  plan: ChangePlan;
+  read?: ReadonlyMap<string, RemoteFile>;
 }
 
 export interface ChangeServiceDeps extends ChangeDeps {
@@ -100,6 +62,15 @@ export class ChangeService {
 
   /** The plan for a request, nothing written (the CLI's --dry-run and the UI's preview). */
   async plan(server: ServerConfig, domainName: string, request: ChangeRequest, inventory?: ServerInventory): Promise<ChangePlan> {
+    return (await this.planRead(server, domainName, request, inventory)).plan;
+  }
+
+  private async planRead(
+    server: ServerConfig,
+    domainName: string,
+    request: ChangeRequest,
+    inventory?: ServerInventory,
+  ): Promise<{ plan: ChangePlan; read: Map<string, RemoteFile> }> {
     const inv = inventory ?? (await this.inventory(server));
     const domain = findDomain(inv, domainName);
     const ops = await this.deps.ports.ops(server);
@@ -110,26 +81,58 @@ export class ChangeService {
           hint: `use ${SOCKETIO_SAFE}`,
         });
       const profile = socketioSafeProfile(domain);
-      const plan = await planChange(ops, inv, domain.name, profile.settings, {
+      const planned = await planChangeRead(ops, inv, domain.name, profile.settings, {
         what: `profile ${SOCKETIO_SAFE}`,
         findings: profile.findings,
       });
-      if (profile.nothingToDo && plan.nothingToDo) plan.summary = profile.summary;
-      return plan;
+      if (profile.nothingToDo && planned.plan.nothingToDo) planned.plan.summary = profile.summary;
+      return planned;
     }
     if (request.settings.length === 0) throw new ValidationError('Nothing to set.', { hint: 'give at least one KEY=VALUE' });
-    return planChange(ops, inv, domain.name, request.settings, {
+    return planChangeRead(ops, inv, domain.name, request.settings, {
       what: `set ${request.settings.map((s) => `${s.key}=${s.value === null ? '(unset)' : String(s.value)}`).join(' ')}`,
     });
   }
 
+  /**
+   * Plans and carries out a change. The domain's lock is taken before the plan is read, so the files
+   * the plan was made from are the checkpoint (no second read) and two changes never interleave: a
+   * second one waits, then plans from what the first left.
+   */
   async apply(server: ServerConfig, domainName: string, request: ChangeRequest, opts: ChangeOptions): Promise<ChangeResult> {
+    if (opts.dryRun) return this.planOnly(server, domainName, request, opts);
+    return this.deps.locks.withLock(server.name, domainName.toLowerCase(), async () => {
+      const planned = await this.planOrRefuse(server, domainName, request, opts);
+      if ('status' in planned) return planned;
+      const { inventory, plan, read } = planned;
+      const domain = findDomain(inventory, plan.domain);
+      const kind = request.kind === 'profile' ? 'apply' : 'set';
+      return this.runChange({ server, domain, inventory, plan, read }, kind, { request }, opts);
+    });
+  }
+
+  private async planOnly(server: ServerConfig, domainName: string, request: ChangeRequest, opts: ChangeOptions): Promise<ChangeResult> {
+    const planned = await this.planOrRefuse(server, domainName, request, opts);
+    return 'status' in planned ? planned : { status: 'planned', message: planned.plan.summary, plan: planned.plan };
+  }
+
+  /** The plan, or the refusal (bad input) as a result; nothing is journaled for either when nothing is to be done. */
+  private async planOrRefuse(
+    server: ServerConfig,
+    domainName: string,
+    request: ChangeRequest,
+    opts: ChangeOptions,
+  ): Promise<ChangeResult | { inventory: ServerInventory; plan: ChangePlan; read: Map<string, RemoteFile> }> {
     const events = opts.events ?? ignoreEvents;
-    let inventory: ServerInventory;
-    let plan: ChangePlan;
     try {
-      inventory = await this.inventory(server);
-      plan = await this.plan(server, domainName, request, inventory);
+      const inventory = await this.inventory(server);
+      const { plan, read } = await this.planRead(server, domainName, request, inventory);
+      if (opts.dryRun || plan.nothingToDo) {
+        const data = { reloadImpact: plan.reloadImpact };
+        events(stepEvent('plan', 'info', plan.summary, { domain: plan.domain, server: server.name, data }));
+        if (plan.nothingToDo) return { status: 'nothing-to-do', message: plan.summary, plan };
+      }
+      return { inventory, plan, read };
     } catch (err) {
       if (err instanceof ValidationError) {
         events(stepEvent('plan', 'fail', `Refused: ${err.describe()}`, { domain: domainName, server: server.name }));
@@ -137,18 +140,6 @@ export class ChangeService {
       }
       throw err;
     }
-    if (opts.dryRun || plan.nothingToDo) {
-      // Nothing will be journaled for these, so the plan event goes to the caller only.
-      events(
-        stepEvent('plan', 'info', plan.summary, { domain: plan.domain, server: server.name, data: { reloadImpact: plan.reloadImpact } }),
-      );
-      return { status: opts.dryRun ? 'planned' : 'nothing-to-do', message: plan.summary, plan };
-    }
-
-    const domain = findDomain(inventory, plan.domain);
-    return this.deps.locks.withLock(server.name, plan.domain, () =>
-      this.runChange(server, domain, inventory, plan, request.kind === 'profile' ? 'apply' : 'set', { request }, opts),
-    );
   }
 
   /** Verification alone (no change): the same live proof, journaled as a `verify` entry. */
@@ -192,7 +183,7 @@ export class ChangeService {
     if (opts.dryRun) return { status: 'planned', message: plan.summary, plan };
     if (plan.nothingToDo) return { status: 'nothing-to-do', message: plan.summary, plan };
     return this.deps.locks.withLock(server.name, domain.name, () =>
-      this.runChange(server, domain, inventory, plan, 'rollback', { rollbackTo: checkpoint.id }, opts),
+      this.runChange({ server, domain, inventory, plan }, 'rollback', { rollbackTo: checkpoint.id }, opts),
     );
   }
 
@@ -224,12 +215,13 @@ export class ChangeService {
   /** The engine on one domain: a batch of one. */
   private async execute(
     ops: ServerOps,
-    change: { plan: ChangePlan; changeId: string; domain: DomainInventory },
+    change: { plan: ChangePlan; changeId: string; domain: DomainInventory; read?: ReadonlyMap<string, RemoteFile> },
     events: EventSink,
     onCheckpointed?: ChangeOptions['onCheckpointed'],
   ): Promise<ExecuteOutcome> {
     const { plan, changeId, domain } = change;
-    const result = await applyBatch(ops, [{ plan, webServer: domain.mode }], {
+    const item = { plan, webServer: domain.mode, ...(change.read ? { read: change.read } : {}) };
+    const result = await applyBatch(ops, [item], {
       server: plan.server,
       domain: plan.domain,
       checkpoints: this.checkpoints,
@@ -246,14 +238,12 @@ export class ChangeService {
   }
 
   private async runChange(
-    server: ServerConfig,
-    domain: DomainInventory,
-    inventory: ServerInventory,
-    plan: ChangePlan,
+    target: ChangeTarget,
     kind: 'apply' | 'set' | 'rollback',
     request: unknown,
     opts: ChangeOptions,
   ): Promise<ChangeResult> {
+    const { server, domain, inventory, plan } = target;
     const { journal } = this.deps;
     const ops = await this.deps.ports.ops(server);
     const change = journal.createChange({
@@ -280,7 +270,12 @@ export class ChangeService {
 
     let outcome: ExecuteOutcome;
     try {
-      outcome = await this.execute(ops, { plan, changeId: change.id, domain }, sink, opts.onCheckpointed);
+      outcome = await this.execute(
+        ops,
+        { plan, changeId: change.id, domain, ...(target.read ? { read: target.read } : {}) },
+        sink,
+        opts.onCheckpointed,
+      );
     } catch (err) {
       // The engine handles every failure after the first write itself; what reaches here happened before
       // anything was written (reading the files) or while reading the result back.
@@ -427,9 +422,4 @@ export class ChangeService {
     });
     return { changeId: change.id, outcome, ...(verification ? { verification } : {}) };
   }
-}
-
-/** The plan as the journal keeps it: everything but the full file texts (the diff has what changed). */
-export function planForJournal(plan: ChangePlan): unknown {
-  return { ...plan, files: plan.files.map(({ before: _b, after: _a, ...rest }) => rest) };
 }

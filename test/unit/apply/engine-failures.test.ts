@@ -5,7 +5,11 @@
  */
 import { expect } from 'chai';
 import { exitCodeForState } from '../../../backend/src/cli/exit-codes.js';
+import { Checkpoints } from '../../../backend/src/apply/checkpoints.js';
 import { DomainLocks } from '../../../backend/src/apply/domain-lock.js';
+import { applyBatch } from '../../../backend/src/apply/engine.js';
+import { type ChangePlan, findDomain, planBatch } from '../../../backend/src/apply/plan.js';
+import { socketioSafeProfile } from '../../../backend/src/profile/socketio-safe.js';
 import type { ServerConfig } from '../../../backend/src/config/types.js';
 import type { StepEvent } from '../../../backend/src/events.js';
 import { type ChangeRequest, ChangeService } from '../../../backend/src/jobs/change-service.js';
@@ -185,18 +189,18 @@ describe('apply: the change engine on its failure paths (scripted server)', () =
     expect(r.fake.snapshot()).to.deep.equal(before);
   });
 
-  it('two changes to one domain at once: never interleaved; the second is refused because the first changed the files', async () => {
+  it('two changes to one domain at once: never interleaved; the second waits, then plans from what the first left', async () => {
     const r = rig();
     const [a, b] = await Promise.all([apply(r), apply(r, { kind: 'set', settings: [{ key: 'passenger_max_requests', value: '0' }] })]);
-    const statuses = [a.status, b.status].sort();
-    expect(statuses, `${a.message} | ${b.message}`).to.deep.equal(['refused', 'verified']);
-    const refused = a.status === 'refused' ? a : b;
-    expect(refused.outcome?.errorCode).to.equal('file_changed');
-    // Each change's steps form one block: the second's checkpoint read comes after the first's verification.
-    const firstVerify = r.fake.calls.indexOf(`verify ${IDLE}`);
-    const reads = r.fake.calls.map((c, i) => [c, i] as const).filter(([c]) => c.startsWith('readFiles'));
-    const lastRead = reads[reads.length - 1]?.[1] ?? -1;
-    expect(lastRead).to.be.greaterThan(firstVerify);
+    expect([a.status, b.status], `${a.message} | ${b.message}`).to.deep.equal(['verified', 'verified']);
+    // Each change is one block: plan read, write, bring-up, verification; the second's read comes after the first's verification.
+    const ops = r.fake.calls.map((c) => c.split(' ')[0]);
+    const firstVerify = ops.indexOf('verify');
+    expect(ops.indexOf('readFiles', 1)).to.be.greaterThan(firstVerify);
+    expect(ops.filter((c) => c === 'putFileStates')).to.have.length(2);
+    // The second plan was made from the first's result: both changes are in the files.
+    const vhost = r.fake.snapshot().get('/var/www/vhosts/system/idle.demo.test/conf/vhost.conf') ?? '';
+    expect(vhost).to.contain('PassengerMinInstances 1').and.to.contain('PassengerMaxRequests 0');
   });
 
   it('a .htaccess-only change needs no regeneration, no config test and no reload', async () => {
@@ -204,7 +208,35 @@ describe('apply: the change engine on its failure paths (scripted server)', () =
     const result = await apply(r, PROFILE, 'multi.demo.test');
     expect(result.status, result.message).to.equal('verified');
     expect(r.fake.calls.filter((c) => /^(regenerate|configTest|reload|passengerInstance)/.test(c))).to.deep.equal([]);
-    // plan read, checkpoint read, one write, verification.
-    expect(r.fake.calls.map((c) => c.split(' ')[0])).to.deep.equal(['readFiles', 'readFiles', 'putFileStates', 'verify']);
+    // One read (the plan's, under the lock, is the checkpoint), one write, the verification.
+    expect(r.fake.calls.map((c) => c.split(' ')[0])).to.deep.equal(['readFiles', 'putFileStates', 'verify']);
+  });
+
+  it('a batch refuses only the domain whose files changed since its plan; the others are written and loaded', async () => {
+    const r = rig();
+    const ops = r.fake;
+    const planned = await planBatch(
+      ops,
+      r.inventory,
+      ['idle.demo.test', 'plainhttp.demo.test'].map((name) => {
+        const domain = findDomain(r.inventory, name);
+        return { domain, settings: socketioSafeProfile(domain).settings, what: 'test' };
+      }),
+    );
+    const [idle, plain] = planned.map((p) => p.plan as ChangePlan) as [ChangePlan, ChangePlan];
+    // Someone edits plainhttp's vhost.conf after the plan was made.
+    const edited = plain.files.find((f) => f.kind === 'vhost') as ChangePlan['files'][number];
+    r.fake.seed(edited.path, `${edited.before}# edited by hand\n`);
+    const untouched = r.fake.snapshot().get(edited.path);
+    const result = await applyBatch(
+      ops,
+      [idle, plain].map((plan) => ({ plan, webServer: 'apache' as const })),
+      { server: 'demo', checkpoints: new Checkpoints(r.store.journal), events: (e) => r.events.push(e), reason: 'test' },
+    );
+    expect(result.domains.map((d) => `${d.domain}:${d.status}`)).to.deep.equal(['idle.demo.test:applied', 'plainhttp.demo.test:refused']);
+    expect(result.domains[1]?.errorCode).to.equal('file_changed');
+    expect(r.fake.snapshot().get(edited.path)).to.equal(untouched);
+    expect(result.bring.configTests).to.equal(1);
+    expect(r.fake.calls.filter((c) => c.startsWith('reload'))).to.deep.equal(['reload apache']);
   });
 });
