@@ -6,13 +6,13 @@
  */
 import type { Writable } from 'node:stream';
 import type { JobRecord } from '../store/jobs.js';
-import { type BulkRequest, type BulkSummary, CHANGE_JOB_KINDS } from '../jobs/bulk-model.js';
+import { type BulkRequest, CHANGE_JOB_KINDS } from '../jobs/bulk-model.js';
 import { describeCounts } from '../jobs/bulk-runner.js';
+import { bulkSummary } from '../jobs/stored.js';
 import type { JobEvent } from '../jobs/event-bus.js';
 import { booleanOption, integerOption, requirePositionals, stringListOption, stringOption } from './args.js';
 import type { Command, CommandContext } from './command.js';
 import { ExitCode, UsageError } from './exit-codes.js';
-import { formatTable } from './output.js';
 
 const DONE = new Set(['verified', 'applied', 'nothing-to-do', 'refused', 'rolled-back', 'rollback-failed', 'cancelled', 'conflict']);
 
@@ -67,9 +67,9 @@ export class ProgressView {
 }
 
 function exitFor(job: JobRecord): number {
-  const counts = (job.summary as BulkSummary | null)?.counts ?? {};
+  const counts = bulkSummary(job)?.counts ?? {};
   if ((counts['rollback-failed'] ?? 0) > 0 || (counts['conflict'] ?? 0) > 0) return ExitCode.serverError;
-  const servers = (job.summary as BulkSummary | null)?.servers ?? [];
+  const servers = bulkSummary(job)?.servers ?? [];
   if (servers.some((s) => s.error && /unreachable|connect|ECONN|EHOSTUNREACH|Invalid argument|timed out/i.test(s.error)))
     return ExitCode.unreachable;
   if (job.status === 'succeeded' || job.status === 'cancelled') return ExitCode.ok;
@@ -100,7 +100,7 @@ function printJob(
   job: JobRecord,
   rows: Array<{ server: string; domain: string; state: string; message?: string | undefined; live?: string }>,
 ): void {
-  const summary = job.summary as (BulkSummary & { dryRun?: boolean }) | null;
+  const summary = bulkSummary(job);
   if (ctx.out.json) {
     ctx.out.data({
       id: job.id,
@@ -108,7 +108,7 @@ function printJob(
       createdAt: job.createdAt,
       endedAt: job.endedAt ?? null,
       request: job.request,
-      summary,
+      summary: job.summary ?? null,
       domains: rows,
     });
     return;
@@ -222,7 +222,7 @@ export const jobsCommand: Command = {
           actor: j.actor,
           createdAt: j.createdAt,
           endedAt: j.endedAt ?? null,
-          counts: (j.summary as BulkSummary | null)?.counts ?? null,
+          counts: bulkSummary(j)?.counts ?? null,
         })),
       );
       return ExitCode.ok;
@@ -240,8 +240,7 @@ export const jobsCommand: Command = {
         { header: 'BY', value: (j) => j.actor },
         {
           header: 'DOMAINS',
-          value: (j) =>
-            describeCounts((j.summary as BulkSummary | null)?.counts ?? Object.fromEntries(countStates(store.jobs.domainStates(j.id)))),
+          value: (j) => describeCounts(bulkSummary(j)?.counts ?? Object.fromEntries(countStates(store.jobs.domainStates(j.id)))),
         },
       ],
       jobs,

@@ -16,7 +16,6 @@ import {
   type BulkRequest,
   type BulkSummary,
   CHANGE_JOB_KINDS,
-  type RunnerMark,
   type ServerCounters,
   type StoredBulkRequest,
 } from './bulk-model.js';
@@ -27,6 +26,7 @@ import type { JobEventBus } from './event-bus.js';
 import { JobBook, domainKey, newCounters, runnerMark } from './job-book.js';
 import type { ChangeDeps } from './ports.js';
 import { pidAlive } from './stale-locks.js';
+import { type RunOptions, runOptionsOf, runnerOf, storedPlan } from './stored.js';
 import { hostname } from 'node:os';
 
 export { describeSelection } from './bulk-plan.js';
@@ -57,7 +57,7 @@ export interface DomainReadback {
 export function runnerIsGone(job: JobRecord): boolean {
   if (job.status !== 'running' && job.status !== 'queued') return false;
   // A resumed job's runner is in its summary (the request is written once); the first runner in the request.
-  const runner = (job.summary as { runner?: RunnerMark } | null)?.runner ?? (job.request as StoredBulkRequest | null)?.runner;
+  const runner = runnerOf(job);
   if (!runner) return false;
   return runner.host === hostname() && !pidAlive(runner.pid);
 }
@@ -79,7 +79,7 @@ export class BulkRunner {
     for (const job of [...this.deps.jobs.list({ status: 'running' }), ...this.deps.jobs.list({ status: 'queued' })]) {
       if (job.kind !== 'bulk' || !runnerIsGone(job)) continue;
       out.push(this.deps.jobs.update(job.id, { status: 'interrupted' }));
-      const pid = (job.request as StoredBulkRequest).runner?.pid;
+      const pid = runnerOf(job)?.pid;
       this.book(job.id).emit(
         stepEvent('job', 'info', `Job ${job.id} was running in a process that is gone (pid ${pid}): interrupted. Resume or roll it back.`),
       );
@@ -117,11 +117,11 @@ export class BulkRunner {
 
   /** Resumes an interrupted job: reads each domain's files back and carries on from where they are. */
   async resume(jobId: string, actor: string): Promise<JobRecord> {
-    const job = this.interruptedJob(jobId);
+    const { job, plan } = this.interruptedJob(jobId);
     this.deps.jobs.update(jobId, { status: 'running', summary: { runner: runnerMark() } });
     const book = this.book(jobId);
     book.emit(stepEvent('job', 'start', `Resuming job ${jobId} (by ${actor})`));
-    return this.execute(book, job.plan as BulkPlan, job.request as StoredBulkRequest, actor, Date.now());
+    return this.execute(book, plan, runOptionsOf(job), actor, Date.now());
   }
 
   /** Rolls every changed domain of an interrupted or finished job back to its checkpoint, batched per server. */
@@ -129,16 +129,18 @@ export class BulkRunner {
     const job = this.bulkJob(jobId);
     if (job.status === 'running' && !runnerIsGone(job)) {
       throw new JobNotResumableError(
-        `Job ${jobId} is still running (pid ${(job.request as StoredBulkRequest).runner?.pid}).`,
+        `Job ${jobId} is still running (pid ${runnerOf(job)?.pid}).`,
         'wait for it to finish, or stop that process first',
       );
     }
-    const request = job.request as StoredBulkRequest;
+    const request = runOptionsOf(job);
     this.deps.jobs.update(jobId, { status: 'running', summary: { runner: runnerMark() } });
     const started = Date.now();
     const book = this.book(jobId);
     book.emit(stepEvent('job', 'start', `Rolling back job ${jobId} (by ${actor})`));
-    const plan = job.plan as BulkPlan;
+    const plan = storedPlan(job);
+    if (!plan)
+      throw new JobNotResumableError(`Job ${jobId} stopped before its plan was stored.`, 'nothing was written; nothing to roll back');
     const states = book.states();
     const counters = await mapLimit(plan.servers, request.serverConcurrency ?? BULK_DEFAULTS.serverConcurrency, async (sp) => {
       const t0 = Date.now();
@@ -183,7 +185,7 @@ export class BulkRunner {
   /** Reads each domain's files back from its server and compares them with the plan. */
   async readback(jobId: string): Promise<DomainReadback[]> {
     const job = this.bulkJob(jobId);
-    const plan = job.plan as BulkPlan | null;
+    const plan = storedPlan(job);
     if (!plan) return [];
     const states = this.book(jobId).states();
     const out: DomainReadback[] = [];
@@ -219,7 +221,7 @@ export class BulkRunner {
     return this.deps.jobs.domainStates(jobId).map((s) => ({ server: s.server, domain: s.domain, state: s.state, message: s.message }));
   }
 
-  private async execute(book: JobBook, plan: BulkPlan, request: StoredBulkRequest, actor: string, started: number): Promise<JobRecord> {
+  private async execute(book: JobBook, plan: BulkPlan, request: RunOptions, actor: string, started: number): Promise<JobRecord> {
     const counters = await mapLimit(plan.servers, request.serverConcurrency ?? BULK_DEFAULTS.serverConcurrency, (sp) =>
       runServerPlan(this.engineDeps, { book, plan, request, actor }, sp, (name) => this.deps.servers.get(name)),
     );
@@ -239,7 +241,7 @@ export class BulkRunner {
     return job;
   }
 
-  private interruptedJob(jobId: string): JobRecord {
+  private interruptedJob(jobId: string): { job: JobRecord; plan: BulkPlan } {
     this.reconcileInterrupted();
     const job = this.bulkJob(jobId);
     if (job.status !== 'interrupted') {
@@ -250,9 +252,9 @@ export class BulkRunner {
           : 'only an interrupted job can be resumed; roll it back instead if needed',
       );
     }
-    if (!job.plan)
-      throw new JobNotResumableError(`Job ${jobId} stopped before its plan was stored.`, 'nothing was written; start a new job');
-    return job;
+    const plan = storedPlan(job);
+    if (!plan) throw new JobNotResumableError(`Job ${jobId} stopped before its plan was stored.`, 'nothing was written; start a new job');
+    return { job, plan };
   }
 
   private summarise(book: JobBook, servers: ServerCounters[], started: number): BulkSummary {

@@ -15,19 +15,13 @@ import type { JournalRepository } from '../store/journal.js';
 import type { DomainState } from '../store/states.js';
 import type { JobsRepository } from '../store/jobs.js';
 import type { VerificationReport } from '../verify/verifier.js';
-import {
-  type BulkDomainPlan,
-  type BulkPlan,
-  type BulkServerPlan,
-  type ServerCounters,
-  type StoredBulkRequest,
-  TERMINAL_STATES,
-} from './bulk-model.js';
+import { type BulkDomainPlan, type BulkPlan, type BulkServerPlan, type ServerCounters, TERMINAL_STATES } from './bulk-model.js';
 import { BULK_DEFAULTS } from './bulk-plan.js';
 import { planForJournal } from './change-service.js';
 import { mapLimit } from './concurrency.js';
 import { type JobBook, domainKey, newCounters } from './job-book.js';
 import type { ChangeDeps } from './ports.js';
+import type { RunOptions } from './stored.js';
 
 export interface ServerRunDeps extends ChangeDeps {
   jobs: JobsRepository;
@@ -39,7 +33,7 @@ export interface ServerRunDeps extends ChangeDeps {
 export interface ServerRunScope {
   book: JobBook;
   plan: BulkPlan;
-  request: StoredBulkRequest;
+  request: RunOptions;
   actor: string;
   server: ServerConfig;
 }

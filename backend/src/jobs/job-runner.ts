@@ -16,6 +16,7 @@ import { type BulkRunner, type DomainReadback, runnerIsGone } from './bulk-runne
 import type { ChangeRequest, ChangeResult, ChangeService } from './change-service.js';
 import type { JobEventBus } from './event-bus.js';
 import { JobBook, runnerMark } from './job-book.js';
+import { runnerOf } from './stored.js';
 
 /** What one domain's job asks for: the profile, plain edits, or a rollback (to a checkpoint, default the newest). */
 export type SingleRequest = ChangeRequest | { kind: 'rollback'; to?: string };
@@ -171,7 +172,7 @@ export class JobRunner {
     const out = this.deps.bulk.reconcileInterrupted();
     for (const job of this.deps.jobs.list({ status: 'running', limit: 1000 })) {
       if (!SINGLE_KINDS.has(job.kind)) continue;
-      const marked = (job.request as Partial<StoredSingleRequest> | null)?.runner !== undefined;
+      const marked = runnerOf(job) !== undefined;
       if (marked && !runnerIsGone(job)) continue;
       out.push(this.deps.jobs.update(job.id, { status: 'interrupted', endedAt: new Date().toISOString() }));
       const hint = job.plan ? 'resume it or roll it back (`job resume|rollback <id>`)' : 'nothing was written before it stopped';
