@@ -133,7 +133,7 @@ describe('e2e: the panel in Chromium against the test host (changes host state)'
       inventory: inventoryPort({ servers: services.servers, inventory: services.inventory }),
       domains,
       jobs,
-      bulk: bulkPort({ runner: services.bulk, inventory: services.inventory }),
+      bulk: bulkPort({ runner, inventory: services.inventory }),
     };
     panel = await startPanel({ services: panelServices, mode: 'standalone', port: 0, log: { info: () => {}, error: () => {} } });
     admin = await BrowserUnderTest.launch();

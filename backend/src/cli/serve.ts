@@ -66,7 +66,7 @@ export const serveCommand: Command = {
         domains,
         jobs,
         bulk: bulkPort({
-          runner: opened.bulk,
+          runner: opened.runner,
           inventory: opened.inventory,
           onError: (message, err) => opened.logger.error({ err }, message),
         }),
