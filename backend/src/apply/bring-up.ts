@@ -133,7 +133,9 @@ export async function bringUp(
     );
     return;
   }
-  await keepUp(ops, steps.regenerate.length > 0 ? ['apache', 'nginx'] : toReload, emit);
+  // The web servers that run the changed domains (Plesk's regeneration reloads them too); a server this
+  // change does not use may be stopped on purpose and is left alone.
+  await keepUp(ops, steps.reload, emit);
   await waitForNewInstance(ops, instanceBefore, toReload.includes('apache') || steps.regenerate.length > 0, emit, opts);
 }
 
