@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DomainLocks } from '../../backend/src/apply/domain-lock.js';
 import { planBatch } from '../../backend/src/apply/plan.js';
-import { sshServerOps } from '../../backend/src/apply/server-ops.js';
+import { sshServerOps } from '../../backend/src/apply/ssh-server-ops.js';
 import { sshPorts } from '../../backend/src/jobs/ports.js';
 import type { ServerConfig } from '../../backend/src/config/types.js';
 import { BulkRunner } from '../../backend/src/jobs/bulk-runner.js';

@@ -8,7 +8,7 @@
 import type { EventSink } from '../events.js';
 import { stepEvent } from '../events.js';
 import type { WebServer } from '../passenger/catalog.js';
-import { WebServerError } from '../plesk/web-server.js';
+import { WebServerError, regenerateCommand } from '../plesk/web-server.js';
 import type { ChangePlan } from './plan.js';
 import type { ServerOps } from './server-ops.js';
 
@@ -84,8 +84,7 @@ export async function bringUp(
   const willReload = steps.regenerate.length > 0 || steps.reload.length > 0;
   const instanceBefore = willReload ? await ops.passengerInstance() : undefined;
   if (steps.regenerate.length > 0) {
-    const what = steps.regenerate.length === 1 ? `--reconfigure-domain ${steps.regenerate[0]}` : '--reconfigure-all';
-    emit('regenerate', 'start', `plesk sbin httpdmng ${what} (Plesk includes the changed file set, tests and reloads)`);
+    emit('regenerate', 'start', `${regenerateCommand(steps.regenerate)} (Plesk includes the changed file set, tests and reloads)`);
     await ops.regenerate(steps.regenerate);
     state.regenerated.push(...steps.regenerate);
     state.reloads += 1;

@@ -1,16 +1,7 @@
 import type { WebServer } from '../passenger/catalog.js';
-import {
-  type ConfigTestResult,
-  configTest,
-  passengerInstance,
-  regenerateDomains,
-  reloadWebServer,
-  startWebServer,
-  webServerRunning,
-} from '../plesk/web-server.js';
-import { readFiles, type RemoteFile, removeFiles, sha256Hex, writeFiles } from '../ssh/files.js';
-import type { SshSession } from '../ssh/session.js';
-import { type VerificationReport, type VerifyOptions, type VerifyTarget, verifyDomain } from '../verify/verifier.js';
+import type { ConfigTestResult } from '../plesk/web-server.js';
+import type { RemoteFile } from '../ssh/files.js';
+import type { VerificationReport, VerifyOptions, VerifyTarget } from '../verify/verifier.js';
 
 /** The hash we record for a file that does not exist, so "absent" is guarded like any content. */
 export const ABSENT = 'absent';
@@ -26,7 +17,7 @@ export interface FileState {
 }
 
 /**
- * Everything the change engine asks of one server. The real one (sshServerOps) is built from ssh/ and
+ * Everything the change engine asks of one server. The real one (ssh-server-ops.ts) is built from ssh/ and
  * plesk/ functions over one SSH session; unit tests pass a scripted one that fails on cue, and host tests
  * wrap the real one to inject faults. Nothing in apply/ or jobs/ reaches the server any other way.
  */
@@ -49,36 +40,4 @@ export interface ServerOps {
   startWebServer(server: WebServer): Promise<void>;
   /** The live restart verification of one domain (verify/verifier.ts). */
   verify(target: VerifyTarget, options: VerifyOptions): Promise<VerificationReport>;
-}
-
-/** The real port over one SSH session. */
-export function sshServerOps(session: SshSession): ServerOps {
-  return {
-    name: session.name,
-    readFiles: (paths) => readFiles(session, paths),
-    putFileStates: async (states, created) => {
-      const present = states.filter((s) => s.bytes !== undefined);
-      await writeFiles(
-        session,
-        present.map((s) => ({ path: s.path, content: s.bytes as Buffer, modeIfNew: '644' })),
-      );
-      const newOnes = present.filter((s) => created.has(s.path)).map((s) => s.path);
-      if (newOnes.length > 0) {
-        // A file we create in a customer's tree gets that folder's owner, so the customer can still edit it.
-        await session.execScript('for f in "$@"; do chown --reference="$(dirname -- "$f")" -- "$f" || exit 1; done', newOnes);
-      }
-      await removeFiles(
-        session,
-        states.filter((s) => s.bytes === undefined).map((s) => s.path),
-      );
-      return Object.fromEntries(states.map((s) => [s.path, s.bytes === undefined ? ABSENT : sha256Hex(s.bytes)]));
-    },
-    regenerate: (domains) => regenerateDomains(session, domains),
-    configTest: (servers) => configTest(session, servers),
-    reload: (server) => reloadWebServer(session, server),
-    passengerInstance: () => passengerInstance(session),
-    webServerUp: (server) => webServerRunning(session, server),
-    startWebServer: (server) => startWebServer(session, server),
-    verify: (target, options) => verifyDomain(session, target, options),
-  };
 }

@@ -1,7 +1,8 @@
 import type { ServerConfig } from '../config/types.js';
 import type { DomainLocks } from '../apply/domain-lock.js';
 import type { PublicEndpoint, VerifyOptions } from '../verify/verifier.js';
-import { type ServerOps, sshServerOps } from '../apply/server-ops.js';
+import type { ServerOps } from '../apply/server-ops.js';
+import { sshServerOps } from '../apply/ssh-server-ops.js';
 import { readServerInventory } from '../plesk/inventory-service.js';
 import type { ServerInventory } from '../plesk/inventory.js';
 import type { SessionPool } from '../ssh/pool.js';

@@ -111,3 +111,8 @@ export async function startWebServer(runner: RemoteRunner, server: WebServer): P
     );
   }
 }
+
+/** The Plesk command regenerateDomains runs for these domains, for messages. */
+export function regenerateCommand(domains: readonly string[]): string {
+  return `plesk sbin httpdmng ${domains.length === 1 ? `--reconfigure-domain ${domains[0]}` : '--reconfigure-all'}`;
+}

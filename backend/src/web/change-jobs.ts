@@ -6,7 +6,7 @@ import type { JobEvent, JobEventBus } from '../jobs/event-bus.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { InventoryService } from '../plesk/inventory-service.js';
 import type { JobRecord, Store } from '../store/index.js';
-import type { DomainDetail, DomainHistoryEntry, DomainPort, DomainRequest, JobView, JobsPort } from './services.js';
+import type { DomainDetail, DomainHistoryEntry, DomainPort, JobView, JobsPort } from './services.js';
 import type { JobScope } from './users.js';
 
 export interface ChangeJobsOptions {
