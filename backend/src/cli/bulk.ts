@@ -68,7 +68,7 @@ export class ProgressView {
 
 function exitFor(job: JobRecord): number {
   const counts = bulkSummary(job)?.counts ?? {};
-  if ((counts['rollback-failed'] ?? 0) > 0 || (counts['conflict'] ?? 0) > 0) return ExitCode.serverError;
+  if ((counts['rollback-failed'] ?? 0) > 0 || (counts.conflict ?? 0) > 0) return ExitCode.serverError;
   const servers = bulkSummary(job)?.servers ?? [];
   if (servers.some((s) => s.error && /unreachable|connect|ECONN|EHOSTUNREACH|Invalid argument|timed out/i.test(s.error)))
     return ExitCode.unreachable;

@@ -34,7 +34,9 @@ export function bulkPort(options: BulkPortOptions): BulkPort {
             },
           )
           .then(
-            () => servers.forEach((s) => options.inventory?.invalidate(s)),
+            () => {
+              for (const s of servers) options.inventory?.invalidate(s);
+            },
             (err: unknown) => {
               // Refused before the job existed (bad request): the form shows the reason; later failures are in the job.
               if (!created) reject(err);

@@ -42,7 +42,7 @@ export function changeJobs(options: ChangeJobsOptions): { domains: DomainPort; j
   const locate = async (domain: string): Promise<{ server: ServerEntry; detail: DomainDetail } | null> => {
     const name = domain.toLowerCase();
     for (const server of options.servers.list()) {
-      let read;
+      let read: Awaited<ReturnType<typeof inventory.get>>;
       try {
         read = await inventory.get(server, maxAgeMs);
       } catch {
