@@ -3,13 +3,12 @@ import { ValidationError, errorMessage } from '../errors.js';
 import { type EventSink, type StepEvent, ignoreEvents, stepEvent } from '../events.js';
 import { Checkpoints, restorePlans } from '../apply/checkpoints.js';
 import { applyBatch } from '../apply/engine.js';
-import { type ChangePlan, findDomain, planChangeRead, reloadImpactOf } from '../apply/plan.js';
+import { type ChangePlan, findDomain, reloadImpactOf } from '../apply/plan.js';
 import type { RemoteFile } from '../ssh/files.js';
 import type { ServerOps } from '../apply/server-ops.js';
 import { failedChecks, verifyChange, verifySubjectOf } from '../apply/verification.js';
 import type { DomainInventory, ServerInventory } from '../plesk/inventory.js';
 import { serverRecommendations, type ServerPlan } from '../profile/server-recommendations.js';
-import { socketioSafeProfile, SOCKETIO_SAFE } from '../profile/socketio-safe.js';
 import type { VerificationReport } from '../verify/verifier.js';
 import type { JournalPort } from './journal-port.js';
 import {
@@ -21,6 +20,7 @@ import {
   outcomeOf,
   planForJournal,
 } from './change-types.js';
+import { planOrRefuse, planRequest } from './change-plan.js';
 import type { ChangeDeps } from './ports.js';
 
 export type { ChangeOptions, ChangeRequest, ChangeResult, ChangeStatus, ExecuteOutcome } from './change-types.js';
@@ -62,36 +62,7 @@ export class ChangeService {
 
   /** The plan for a request, nothing written (the CLI's --dry-run and the UI's preview). */
   async plan(server: ServerConfig, domainName: string, request: ChangeRequest, inventory?: ServerInventory): Promise<ChangePlan> {
-    return (await this.planRead(server, domainName, request, inventory)).plan;
-  }
-
-  private async planRead(
-    server: ServerConfig,
-    domainName: string,
-    request: ChangeRequest,
-    inventory?: ServerInventory,
-  ): Promise<{ plan: ChangePlan; read: Map<string, RemoteFile> }> {
-    const inv = inventory ?? (await this.inventory(server));
-    const domain = findDomain(inv, domainName);
-    const ops = await this.deps.ports.ops(server);
-    if (request.kind === 'profile') {
-      if (request.profile !== SOCKETIO_SAFE)
-        throw new ValidationError(`Unknown profile "${String(request.profile).slice(0, 40)}".`, {
-          field: 'profile',
-          hint: `use ${SOCKETIO_SAFE}`,
-        });
-      const profile = socketioSafeProfile(domain);
-      const planned = await planChangeRead(ops, inv, domain.name, profile.settings, {
-        what: `profile ${SOCKETIO_SAFE}`,
-        findings: profile.findings,
-      });
-      if (profile.nothingToDo && planned.plan.nothingToDo) planned.plan.summary = profile.summary;
-      return planned;
-    }
-    if (request.settings.length === 0) throw new ValidationError('Nothing to set.', { hint: 'give at least one KEY=VALUE' });
-    return planChangeRead(ops, inv, domain.name, request.settings, {
-      what: `set ${request.settings.map((s) => `${s.key}=${s.value === null ? '(unset)' : String(s.value)}`).join(' ')}`,
-    });
+    return (await planRequest(this.deps.ports, server, domainName, request, inventory)).plan;
   }
 
   /**
@@ -100,46 +71,18 @@ export class ChangeService {
    * second one waits, then plans from what the first left.
    */
   async apply(server: ServerConfig, domainName: string, request: ChangeRequest, opts: ChangeOptions): Promise<ChangeResult> {
-    if (opts.dryRun) return this.planOnly(server, domainName, request, opts);
+    if (opts.dryRun) {
+      const planned = await planOrRefuse(this.deps.ports, server, domainName, request, opts);
+      return 'status' in planned ? planned : { status: 'planned', message: planned.plan.summary, plan: planned.plan };
+    }
     return this.deps.locks.withLock(server.name, domainName.toLowerCase(), async () => {
-      const planned = await this.planOrRefuse(server, domainName, request, opts);
+      const planned = await planOrRefuse(this.deps.ports, server, domainName, request, opts);
       if ('status' in planned) return planned;
       const { inventory, plan, read } = planned;
       const domain = findDomain(inventory, plan.domain);
       const kind = request.kind === 'profile' ? 'apply' : 'set';
       return this.runChange({ server, domain, inventory, plan, read }, kind, { request }, opts);
     });
-  }
-
-  private async planOnly(server: ServerConfig, domainName: string, request: ChangeRequest, opts: ChangeOptions): Promise<ChangeResult> {
-    const planned = await this.planOrRefuse(server, domainName, request, opts);
-    return 'status' in planned ? planned : { status: 'planned', message: planned.plan.summary, plan: planned.plan };
-  }
-
-  /** The plan, or the refusal (bad input) as a result; nothing is journaled for either when nothing is to be done. */
-  private async planOrRefuse(
-    server: ServerConfig,
-    domainName: string,
-    request: ChangeRequest,
-    opts: ChangeOptions,
-  ): Promise<ChangeResult | { inventory: ServerInventory; plan: ChangePlan; read: Map<string, RemoteFile> }> {
-    const events = opts.events ?? ignoreEvents;
-    try {
-      const inventory = await this.inventory(server);
-      const { plan, read } = await this.planRead(server, domainName, request, inventory);
-      if (opts.dryRun || plan.nothingToDo) {
-        const data = { reloadImpact: plan.reloadImpact };
-        events(stepEvent('plan', 'info', plan.summary, { domain: plan.domain, server: server.name, data }));
-        if (plan.nothingToDo) return { status: 'nothing-to-do', message: plan.summary, plan };
-      }
-      return { inventory, plan, read };
-    } catch (err) {
-      if (err instanceof ValidationError) {
-        events(stepEvent('plan', 'fail', `Refused: ${err.describe()}`, { domain: domainName, server: server.name }));
-        return { status: 'refused', message: err.describe() };
-      }
-      throw err;
-    }
   }
 
   /** Verification alone (no change): the same live proof, journaled as a `verify` entry. */
