@@ -28,6 +28,8 @@ import { ChangeService } from './jobs/change-service.js';
 import { JobEventBus } from './jobs/event-bus.js';
 import { BulkRunner } from './jobs/bulk-runner.js';
 import { DeadHolderLockRows } from './jobs/stale-locks.js';
+import { sshPorts } from './jobs/ports.js';
+import { JobRunner } from './jobs/job-runner.js';
 import type { ServerEntry } from './config/types.js';
 import type { PublicEndpoint } from './verify/verifier.js';
 
@@ -63,6 +65,8 @@ export interface Services {
   changes: ChangeService;
   /** Bulk jobs across servers (one config test and at most one reload per server), durable and resumable. */
   bulk: BulkRunner;
+  /** The one job runner: every change (apply, set, rollback, bulk) runs as a durable job through it. */
+  runner: JobRunner;
   /** Live job events for the web pages and the CLI. */
   events: JobEventBus;
   /** Closes SSH sessions and the database. Safe to call twice. */
@@ -121,21 +125,25 @@ export async function createServices(options: ServiceOptions = {}): Promise<Serv
     });
     const inventory = new InventoryService(pool, { analyse: (inv) => diagnoseServer(inv) });
     const events = new JobEventBus();
+    const ports = sshPorts(pool);
+    // One set of domain locks for single changes and bulk jobs; a lock held by a dead process on this machine frees itself.
+    const locks = new DomainLocks(new DeadHolderLockRows(new DomainLockRows(db)));
     const changes = new ChangeService({
-      pool,
+      ports,
       journal: store.journal,
-      locks: new DomainLocks(new DomainLockRows(db)),
+      locks,
       endpointFor: (server) => publicEndpointOf(servers.find(server.name) ?? { ...server, source: 'config' }),
     });
     const bulk = new BulkRunner({
-      pool,
+      ports,
       jobs: store.jobs,
       journal: store.journal,
       bus: events,
-      locks: new DomainLocks(new DeadHolderLockRows(new DomainLockRows(db))),
+      locks,
       servers: { list: () => servers.list(), get: (name) => servers.get(name) },
       endpointFor: (server) => publicEndpointOf(servers.find(server.name) ?? { ...server, source: 'config' }),
     });
+    const runner = new JobRunner({ changes, bulk, jobs: store.jobs, journal: store.journal, bus: events });
     logger.debug(
       { config: paths.configPath ?? null, dataDir: paths.dataDir, servers: servers.list().map((s) => s.name) },
       'services ready',
@@ -151,6 +159,7 @@ export async function createServices(options: ServiceOptions = {}): Promise<Serv
       inventory,
       changes,
       bulk,
+      runner,
       events,
       async close() {
         if (closed) return;

@@ -16,7 +16,9 @@ import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DomainLocks } from '../../backend/src/apply/domain-lock.js';
-import { planBatch, writeBatch } from '../../backend/src/apply/server-batch.js';
+import { planBatch } from '../../backend/src/apply/plan.js';
+import { sshServerOps } from '../../backend/src/apply/ssh-server-ops.js';
+import { sshPorts } from '../../backend/src/jobs/ports.js';
 import type { ServerConfig } from '../../backend/src/config/types.js';
 import { BulkRunner } from '../../backend/src/jobs/bulk-runner.js';
 import type { BulkSummary } from '../../backend/src/jobs/bulk-model.js';
@@ -209,7 +211,7 @@ async function measureRound(pool: SessionPool, target: Target, session: SshSessi
   // Ours: one bulk job over 200 at-risk domains with live verification.
   const store = createStore(openDatabase(':memory:'));
   const runner = new BulkRunner({
-    pool,
+    ports: sshPorts(pool),
     jobs: store.jobs,
     journal: store.journal,
     bus: new JobEventBus(),
@@ -242,10 +244,11 @@ async function measureRound(pool: SessionPool, target: Target, session: SshSessi
   for (const d of naiveDomains) {
     const domain = inv2.domains.find((x) => x.name === d);
     if (!domain) throw new Error(`${d} missing from the inventory`);
-    const [planned] = await planBatch(session, inv2, [{ domain, settings: socketioSafeProfile(domain).settings, what: 'naive' }]);
+    const ops = sshServerOps(session);
+    const [planned] = await planBatch(ops, inv2, [{ domain, settings: socketioSafeProfile(domain).settings, what: 'naive' }]);
     const plan = planned?.plan;
     if (!plan) throw new Error(`no plan for ${d}: ${planned?.error?.message}`);
-    await writeBatch(session, [plan]);
+    await ops.putFileStates(plan.files.map((f) => ({ path: f.path, bytes: f.existsAfter ? Buffer.from(f.after, f.encoding) : undefined })));
     await regenerateDomain(session, d);
     naiveReloads += 1;
     const test = await configTest(session, ['apache']);

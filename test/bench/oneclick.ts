@@ -3,12 +3,15 @@
  * with the process-watch window reported on its own, and the web-server reloads it caused, beside the
  * naive way an admin would do it by hand (append the directives to vhost.conf/vhost_ssl.conf, Plesk
  * reconfigure, a reload "to be sure", then the same verification). Prints figures; asserts nothing.
+ * Ours is broken down per step from the engine's own step events (their timestamps); the naive way's
+ * steps are timed around each command it runs, and its verification from the verifier's events.
  * Changes the test host: run under `flock /var/lock/pp-host.lock` (it resets the host around each run).
  */
 import { DomainLocks } from '../../backend/src/apply/domain-lock.js';
 import type { ServerConfig } from '../../backend/src/config/types.js';
 import type { StepEvent } from '../../backend/src/events.js';
 import { ChangeService } from '../../backend/src/jobs/change-service.js';
+import { sshPorts } from '../../backend/src/jobs/ports.js';
 import { SessionPool } from '../../backend/src/ssh/pool.js';
 import type { SshSession } from '../../backend/src/ssh/session.js';
 import { createStore, openDatabase } from '../../backend/src/store/index.js';
@@ -44,11 +47,49 @@ interface Sample {
   watchMs: number;
   reloads: number;
   verified: boolean;
+  /** Milliseconds per step (STEPS labels). */
+  steps: Record<string, number>;
+}
+
+/** The breakdown's rows: a label and the event steps whose start..end time it sums. */
+const STEPS: Array<[string, string[]]> = [
+  ['plan', ['plan']],
+  ['checkpoint', ['checkpoint']],
+  ['write', ['write']],
+  ['config test', ['config-test']],
+  ['reload (+ regenerate, new instance)', ['regenerate', 'reload', 'web-server', 'instance']],
+  ['restart', ['verify.restart']],
+  ['probe (+ baseline)', ['verify.baseline', 'verify.probe']],
+  ['websocket', ['verify.websocket']],
+  ['watch', ['verify.watch']],
+];
+
+/**
+ * Per step: from each `start` event to the next event of the same step. A step without a start event
+ * (the plan, the baseline probe) counts from the event before it, or from t0 for the first.
+ */
+function stepTimes(events: readonly StepEvent[], t0: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  const open = new Map<string, number>();
+  let previous = t0;
+  for (const e of events) {
+    const at = Date.parse(e.at);
+    const label = STEPS.find(([, steps]) => steps.includes(e.step))?.[0];
+    if (e.status === 'start') open.set(e.step, at);
+    else if (label) {
+      const from = open.get(e.step) ?? previous;
+      open.delete(e.step);
+      out[label] = (out[label] ?? 0) + Math.max(0, at - from);
+    }
+    previous = at;
+  }
+  return out;
 }
 
 async function oneClick(service: ChangeService, server: ServerConfig, session: SshSession): Promise<Sample> {
   const events: StepEvent[] = [];
   const reloadsBefore = await apacheReloads(session);
+  const wall0 = Date.now();
   const t0 = performance.now();
   const result = await service.apply(
     server,
@@ -62,6 +103,7 @@ async function oneClick(service: ChangeService, server: ServerConfig, session: S
     watchMs: watchMs(events),
     reloads: (await apacheReloads(session)) - reloadsBefore,
     verified: result.status === 'verified',
+    steps: stepTimes(events, wall0),
   };
 }
 
@@ -69,20 +111,41 @@ async function naive(server: ServerConfig, session: SshSession, appRoot: string)
   const events: StepEvent[] = [];
   const reloadsBefore = await apacheReloads(session);
   const conf = `/var/www/vhosts/system/${DOMAIN}/conf`;
+  const timed = async (label: string, work: () => Promise<unknown>): Promise<void> => {
+    const s0 = performance.now();
+    await work();
+    steps[label] = (steps[label] ?? 0) + performance.now() - s0;
+  };
+  const steps: Record<string, number> = {};
   const t0 = performance.now();
-  await session.execScript('for f in "$@"; do printf "PassengerStickySessions on\\n" >> "$f"; done', [
-    `${conf}/vhost.conf`,
-    `${conf}/vhost_ssl.conf`,
-  ]);
-  await session.exec(['plesk', 'sbin', 'httpdmng', '--reconfigure-domain', DOMAIN]);
-  await session.exec(['apache2ctl', 'graceful']);
+  await timed('write', () =>
+    session.execScript('for f in "$@"; do printf "PassengerStickySessions on\\n" >> "$f"; done', [
+      `${conf}/vhost.conf`,
+      `${conf}/vhost_ssl.conf`,
+    ]),
+  );
+  await timed('reload (+ regenerate, new instance)', async () => {
+    await session.exec(['plesk', 'sbin', 'httpdmng', '--reconfigure-domain', DOMAIN]);
+    await session.exec(['apache2ctl', 'graceful']);
+  });
+  const verifyStart = Date.now();
   const report = await verifyDomain(
     session,
     { domain: DOMAIN, server: server.name, appRoot, socketIoPath: '/socket.io/', integration: 'apache', endpoint: ENDPOINT },
     { watchWindowMs: WATCH_MS, scheme: 'https', events: (e) => events.push(e) },
   );
   const totalMs = performance.now() - t0;
-  return { totalMs, watchMs: watchMs(events), reloads: (await apacheReloads(session)) - reloadsBefore, verified: report.ok };
+  Object.assign(steps, stepTimes(events, verifyStart));
+  return { totalMs, watchMs: watchMs(events), reloads: (await apacheReloads(session)) - reloadsBefore, verified: report.ok, steps };
+}
+
+function breakdown(ours: Sample[], hand: Sample[]): string[] {
+  const cell = (samples: Sample[], label: string) => {
+    const values = samples.map((s) => s.steps[label]).filter((v): v is number => v !== undefined);
+    return values.length === 0 ? '-' : String(Math.round(median(values)));
+  };
+  const rows = STEPS.map(([label]) => `${label.padEnd(40)} ${cell(ours, label).padStart(10)} ${cell(hand, label).padStart(10)}`);
+  return [`${'step (median ms)'.padEnd(40)} ${'ours'.padStart(10)} ${'naive'.padStart(10)}`, ...rows];
 }
 
 function line(label: string, samples: Sample[]): string {
@@ -102,7 +165,7 @@ export async function run(): Promise<void> {
   const db = openDatabase(':memory:');
   const store = createStore(db);
   const service = new ChangeService({
-    pool,
+    ports: sshPorts(pool),
     journal: store.journal,
     locks: new DomainLocks(new DomainLockRows(db)),
     endpointFor: () => ENDPOINT,
@@ -130,4 +193,8 @@ export async function run(): Promise<void> {
   );
   console.log(line('ours: apply --profile socketio-safe', ours));
   console.log(line('naive: vhost*.conf + reconfigure + reload + verify', hand));
+  const withoutWatch = (samples: Sample[]) => median(samples.map((s) => s.totalMs - s.watchMs));
+  console.log(`ratio ours/naive without the watch window: ${(withoutWatch(ours) / withoutWatch(hand)).toFixed(2)}`);
+  console.log('');
+  for (const row of breakdown(ours, hand)) console.log(row);
 }

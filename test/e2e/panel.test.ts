@@ -10,6 +10,8 @@ import { pino } from 'pino';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { DomainLocks } from '../../backend/src/apply/domain-lock.js';
 import { ChangeService } from '../../backend/src/jobs/change-service.js';
+import { sshPorts } from '../../backend/src/jobs/ports.js';
+import { JobRunner } from '../../backend/src/jobs/job-runner.js';
 import { createServices, publicEndpointOf, type Services } from '../../backend/src/main.js';
 import { DomainLockRows } from '../../backend/src/store/domain-locks.js';
 import { startPanel, type RunningPanel } from '../../backend/src/web/app.js';
@@ -123,16 +125,24 @@ describe('e2e: the panel in Chromium against the test host (changes host state)'
     // The product's change service, with a 3 s process watch instead of 10 s to keep this file's wall time down
     // (the watch itself is tested in verify/; the bulk job below keeps the default).
     const changes = new ChangeService({
-      pool: services.pool,
+      ports: sshPorts(services.pool),
       journal: services.store.journal,
       locks: new DomainLocks(new DomainLockRows(services.db)),
       endpointFor: (server) => publicEndpointOf(services.servers.get(server.name)),
       verifyDefaults: { watchWindowMs: 3_000 },
     });
+    const runner = new JobRunner({
+      changes,
+      bulk: services.bulk,
+      jobs: services.store.jobs,
+      journal: services.store.journal,
+      bus: services.events,
+    });
     const { domains, jobs } = changeJobs({
       servers: services.servers,
       inventory: services.inventory,
       changes,
+      runner,
       store: services.store,
       events: services.events,
     });
@@ -140,7 +150,7 @@ describe('e2e: the panel in Chromium against the test host (changes host state)'
       inventory: inventoryPort({ servers: services.servers, inventory: services.inventory }),
       domains,
       jobs,
-      bulk: bulkPort({ runner: services.bulk, inventory: services.inventory }),
+      bulk: bulkPort({ runner, inventory: services.inventory }),
     };
     panel = await startPanel({ services: panelServices, mode: 'standalone', port: 0, log: { info: () => {}, error: () => {} } });
     admin = await BrowserUnderTest.launch();

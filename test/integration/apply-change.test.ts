@@ -1,9 +1,11 @@
 import { expect } from 'chai';
+import { exitCodeForState } from '../../backend/src/cli/exit-codes.js';
 import { DomainLocks } from '../../backend/src/apply/domain-lock.js';
-import { TEST_CRASH_STARTUP_FILE, TEST_FAULT_ENV } from '../../backend/src/apply/test-fault.js';
 import type { ServerConfig } from '../../backend/src/config/types.js';
 import type { StepEvent } from '../../backend/src/events.js';
-import { ChangeService } from '../../backend/src/jobs/change-service.js';
+import type { DirectiveKey } from '../../backend/src/passenger/catalog.js';
+import { ChangeService, type ChangeServiceDeps } from '../../backend/src/jobs/change-service.js';
+import { sshPorts } from '../../backend/src/jobs/ports.js';
 import type { ServerInventory } from '../../backend/src/plesk/inventory.js';
 import { readFiles } from '../../backend/src/ssh/files.js';
 import { SessionPool } from '../../backend/src/ssh/pool.js';
@@ -13,6 +15,7 @@ import { DomainLockRows } from '../../backend/src/store/domain-locks.js';
 import { readAppProcesses } from '../../backend/src/verify/app-processes.js';
 import { checkHandshake, runOverlapProbe } from '../../backend/src/verify/engineio-probe.js';
 import type { PublicTarget } from '../../backend/src/verify/http-client.js';
+import { CRASH_STARTUP_FILE, FaultInjector } from '../support/fault-ops.js';
 import { demoDomainSpecs, loadConnection, resetHost } from '../support/testhost.js';
 
 // These tests CHANGE demo domains on the test host: run them under `flock /var/lock/pp-host.lock`.
@@ -51,6 +54,7 @@ describe('apply: one-click Socket.IO safe on the test host (changes host state)'
   let pool: SessionPool;
   let store: Store;
   let service: ChangeService;
+  let deps: ChangeServiceDeps;
   let session: SshSession;
   let inventory: ServerInventory;
 
@@ -63,19 +67,19 @@ describe('apply: one-click Socket.IO safe on the test host (changes host state)'
     pool = new SessionPool();
     const db = openDatabase(':memory:');
     store = createStore(db);
-    service = new ChangeService({
-      pool,
+    deps = {
+      ports: sshPorts(pool),
       journal: store.journal,
       locks: new DomainLocks(new DomainLockRows(db)),
       endpointFor: () => ENDPOINT,
       verifyDefaults: VERIFY,
-    });
+    };
+    service = new ChangeService(deps);
     session = await pool.get(server);
     inventory = await service.inventory(server);
   });
 
   after(async () => {
-    delete process.env[TEST_FAULT_ENV];
     pool?.closeAll();
     await resetHost();
   });
@@ -120,7 +124,7 @@ describe('apply: one-click Socket.IO safe on the test host (changes host state)'
     const [fixed] = await hashes(session, [htaccess]);
     const result = await service.rollback(server, 'multi.demo.test', { actor: 'test' });
     expect(result.status, result.message).to.equal('applied');
-    expect(result.exitCode).to.equal(0);
+    expect(exitCodeForState(result.status)).to.equal(0);
     expect(result.message).to.match(/serves but is at risk as before/);
     expect(result.verification!.probe!.badRequests, 'the restored state is the one that got 400s').to.be.greaterThan(0);
     const [restored] = await hashes(session, [htaccess]);
@@ -165,20 +169,25 @@ describe('apply: one-click Socket.IO safe on the test host (changes host state)'
     expect(result.verification!.probe!.badRequests).to.equal(0);
   });
 
-  it('a change the config test rejects (test-only seam) is rolled back byte for byte, the config test passes, other domains serve', async () => {
+  it('a change the config test rejects (fault injected through the port) is rolled back byte for byte, the config test passes, other domains serve', async () => {
     const domain = domainOf('custompath.demo.test');
     const paths = domain.files.filter((f) => f.kind !== 'vhost_nginx').map((f) => f.path);
     const hashesBefore = await hashes(session, paths);
-    process.env[TEST_FAULT_ENV] = 'config-test';
-    let result;
-    try {
-      result = await service.apply(server, domain.name, { kind: 'profile', profile: 'socketio-safe' }, { actor: 'test' });
-    } finally {
-      delete process.env[TEST_FAULT_ENV];
-    }
+    const fault = new FaultInjector('config-test');
+    const faulty = new ChangeService({ ...deps, ports: fault.ports(deps.ports) });
+    const result = await faulty.apply(
+      server,
+      domain.name,
+      { kind: 'set', settings: [{ key: 'passenger_max_requests', value: '0' }] },
+      { actor: 'test' },
+    );
     expect(result.status, result.message).to.equal('rolled-back');
-    expect(result.exitCode).to.equal(1);
-    expect(result.plan!.files.find((f) => f.kind === 'vhost')!.after).to.contain('PassengerMaxInstances 2');
+    expect(exitCodeForState(result.status)).to.equal(1);
+    expect(
+      fault.injected.some((p) => p.endsWith('/vhost.conf')),
+      'the fault reached vhost.conf',
+    ).to.equal(true);
+    expect(result.outcome!.errorCode).to.equal('config_test_failed');
     expect(await hashes(session, paths)).to.deep.equal(hashesBefore);
     expect((await session.exec(['apache2ctl', '-t'], { allowFail: true })).code).to.equal(0);
     for (const [name, scheme] of [
@@ -194,12 +203,13 @@ describe('apply: one-click Socket.IO safe on the test host (changes host state)'
 
   it('a startup file that crashes after the change fails verification, is rolled back automatically, and the journal shows every step', async () => {
     const domain = domainOf('healthy.demo.test');
-    const crashFile = `${domain.appRoot}/${TEST_CRASH_STARTUP_FILE}`;
+    const crashFile = `${domain.appRoot}/${CRASH_STARTUP_FILE}`;
     await session.exec(['sh', '-c', 'printf "%s\\n" "throw new Error(\\"pp test crash on start\\")" > "$1"', 'sh', crashFile]);
-    process.env[TEST_FAULT_ENV] = 'startup-crash';
+    const fault = new FaultInjector('startup-crash');
+    const faulty = new ChangeService({ ...deps, ports: fault.ports(deps.ports) });
     let result;
     try {
-      result = await service.apply(
+      result = await faulty.apply(
         server,
         domain.name,
         { kind: 'set', settings: [{ key: 'passenger_max_requests', value: '0' }] },
@@ -209,11 +219,11 @@ describe('apply: one-click Socket.IO safe on the test host (changes host state)'
         },
       );
     } finally {
-      delete process.env[TEST_FAULT_ENV];
       await session.exec(['rm', '-f', crashFile]);
     }
+    expect(fault.injected.length, 'the fault reached the vhost files').to.be.greaterThan(0);
     expect(result.status, result.message).to.equal('rolled-back');
-    expect(result.exitCode).to.equal(1);
+    expect(exitCodeForState(result.status)).to.equal(1);
     expect(result.verification!.ok).to.equal(false);
     expect(result.rollback!.verification!.ok, 'the rolled-back state must verify').to.equal(true);
 
@@ -242,7 +252,7 @@ describe('apply: one-click Socket.IO safe on the test host (changes host state)'
     expect(steps.some((s) => s === 'reload:ok' || s === 'regenerate:ok')).to.equal(true);
     expect(history.some((c) => c.id === result.rollback!.changeId && c.kind === 'auto-rollback')).to.equal(true);
     const files = await readFiles(session, [`/var/www/vhosts/system/${domain.name}/conf/vhost.conf`]);
-    expect(files[0]!.exists ? files[0]!.bytes.toString('utf8') : '').to.not.contain(TEST_CRASH_STARTUP_FILE);
+    expect(files[0]!.exists ? files[0]!.bytes.toString('utf8') : '').to.not.contain(CRASH_STARTUP_FILE);
   });
 
   it('refuses bad input with a clear message and writes nothing', async () => {
@@ -250,7 +260,7 @@ describe('apply: one-click Socket.IO safe on the test host (changes host state)'
     const paths = domain.files.map((f) => f.path);
     const before = await hashes(session, paths);
     const changesBefore = service.history(server, domain.name).length;
-    const bad: Array<[string, string, RegExp]> = [
+    const bad: Array<[DirectiveKey, string, RegExp]> = [
       ['passenger_max_instances', '2', /Enterprise/],
       ['passenger_pool_idle_time', '600', /whole server/],
       ['passenger_min_instances', 'many', /whole number/],
@@ -261,7 +271,7 @@ describe('apply: one-click Socket.IO safe on the test host (changes host state)'
     for (const [key, value, message] of bad) {
       const r = await service.apply(server, domain.name, { kind: 'set', settings: [{ key, value }] }, { actor: 'test' });
       expect(r.status, `${key}=${value}`).to.equal('refused');
-      expect(r.exitCode).to.equal(2);
+      expect(exitCodeForState(r.status)).to.equal(2);
       expect(r.message).to.match(message);
     }
     expect(await hashes(session, paths)).to.deep.equal(before);

@@ -12,7 +12,8 @@ import { createStore, openDatabase, type Store } from '../../backend/src/store/i
 import { DomainLockRows } from '../../backend/src/store/domain-locks.js';
 import { runOverlapProbe } from '../../backend/src/verify/engineio-probe.js';
 import type { PublicEndpoint } from '../../backend/src/verify/verifier.js';
-import { TEST_CRASH_STARTUP_FILE, TEST_FAULT_ENV } from '../../backend/src/apply/test-fault.js';
+import { CRASH_STARTUP_FILE, FaultInjector } from '../support/fault-ops.js';
+import { sshPorts } from '../../backend/src/jobs/ports.js';
 import { CONNECTION_FILE, resetHost } from '../support/testhost.js';
 import { type ExtraServer, resetExtraServer, startExtraServer, stopExtraServer } from '../support/extra-servers.js';
 
@@ -32,12 +33,12 @@ interface Harness {
   servers: ServerConfig[];
 }
 
-function harness(servers: ServerConfig[], endpoints: Map<string, PublicEndpoint>, verify: object = VERIFY): Harness {
+function harness(servers: ServerConfig[], endpoints: Map<string, PublicEndpoint>, verify: object = VERIFY, fault?: FaultInjector): Harness {
   const store = createStore(openDatabase(':memory:'));
   const pool = new SessionPool({ connectTimeoutMs: 3_000 });
   const bus = new JobEventBus();
   const runner = new BulkRunner({
-    pool,
+    ports: fault ? fault.ports(sshPorts(pool)) : sshPorts(pool),
     jobs: store.jobs,
     journal: store.journal,
     bus,
@@ -86,7 +87,6 @@ describe('bulk jobs across two real servers (changes host state)', function () {
   });
 
   after(async () => {
-    delete process.env[TEST_FAULT_ENV];
     await startExtraServer(EXTRA);
     await Promise.all([resetHost(), resetExtraServer(EXTRA)]);
   });
@@ -166,7 +166,8 @@ describe('bulk jobs across two real servers (changes host state)', function () {
       expect(job.status).to.equal('succeeded');
       const c = (job.summary as BulkSummary).servers[0]!;
       expect(c.batches).to.equal(2);
-      expect(c.configTests).to.equal(2);
+      // shop-x's change is .htaccess-only (the config test never reads .htaccess): only chat-x's batch is tested.
+      expect(c.configTests).to.equal(1);
       // The canary was written and verified before the second domain was written.
       const canary = order[0]!.split(':')[0]!;
       expect(order.slice(0, 2)).to.deep.equal([`${canary}:written`, `${canary}:verified`]);
@@ -238,13 +239,14 @@ describe('bulk jobs across two real servers (changes host state)', function () {
 
   it("stops a server after K failed domains and rolls back only that server's changed domains, byte for byte", async () => {
     await resetExtraServer(EXTRA);
-    const h = harness([demo, extra.config], endpoints, { ...VERIFY, restartTimeoutMs: 6_000 });
+    const fault = new FaultInjector('startup-crash');
+    const h = harness([demo, extra.config], endpoints, { ...VERIFY, restartTimeoutMs: 6_000 }, fault);
     try {
       const session = await h.pool.get(extra.config);
       const domains = ['shop-x.demo.test', 'chat-x.demo.test'];
       for (const d of domains) {
         // The fault seam points the app at this startup file; it dies on start, so verification must fail.
-        await session.exec(['sh', '-c', `printf 'process.exit(3)\\n' > /var/www/vhosts/${d}/httpdocs/${TEST_CRASH_STARTUP_FILE}`]);
+        await session.exec(['sh', '-c', `printf 'process.exit(3)\\n' > /var/www/vhosts/${d}/httpdocs/${CRASH_STARTUP_FILE}`]);
       }
       const files = domains.flatMap((d) => [
         `/var/www/vhosts/system/${d}/conf/vhost.conf`,
@@ -252,22 +254,17 @@ describe('bulk jobs across two real servers (changes host state)', function () {
         `/var/www/vhosts/${d}/httpdocs/public/.htaccess`,
       ]);
       const before = await hashes(session, files);
-      process.env[TEST_FAULT_ENV] = 'startup-crash';
-      let job;
-      try {
-        job = await h.runner.start(
-          {
-            profile: 'socketio-safe',
-            selection: { kind: 'filter', filter: 'at-risk' },
-            servers: [EXTRA],
-            verifyConcurrency: 1,
-            maxFailPerServer: 1,
-          },
-          'test',
-        );
-      } finally {
-        delete process.env[TEST_FAULT_ENV];
-      }
+      const job = await h.runner.start(
+        {
+          profile: 'socketio-safe',
+          selection: { kind: 'filter', filter: 'at-risk' },
+          servers: [EXTRA],
+          verifyConcurrency: 1,
+          maxFailPerServer: 1,
+        },
+        'test',
+      );
+      expect(fault.injected.length, 'the fault reached the vhost files').to.be.greaterThan(0);
       const states = h.store.jobs.domainStates(job.id);
       expect(states.map((s) => s.state).sort(), JSON.stringify(states)).to.deep.equal(['rolled-back', 'rolled-back']);
       // One domain was judged and failed; the limit stopped the other before its verification.
@@ -279,7 +276,6 @@ describe('bulk jobs across two real servers (changes host state)', function () {
       const test = await session.exec(['apache2ctl', '-t'], { allowFail: true });
       expect(test.code).to.equal(0);
     } finally {
-      delete process.env[TEST_FAULT_ENV];
       h.pool.closeAll();
     }
   });

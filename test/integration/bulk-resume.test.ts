@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, resetHost } from '../support/testhost.js';
+import { createHash } from 'node:crypto';
+import { readFileSync, existsSync } from 'node:fs';
 
 // Changes demo domains on the test host: run under `flock /var/lock/pp-host.lock`.
 // The backend runs as a real child process (the CLI), is killed with SIGKILL mid-job, and a second
@@ -28,6 +30,11 @@ function finish(child: ChildProcess): Promise<{ code: number | null; signal: Nod
 
 async function runCli(dataDir: string, args: string[]) {
   return finish(cli(dataDir, args));
+}
+
+/** The demo host's files are on this machine: hash them directly, without a session of our own. */
+function sha(file: string): string {
+  return existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : 'absent';
 }
 
 describe('bulk job resume after the backend is killed mid-job (changes host state)', function () {
@@ -114,5 +121,41 @@ describe('bulk job resume after the backend is killed mid-job (changes host stat
     // The resumed part is one batch again: one config test, at most one reload.
     expect(result.summary.servers[0]!.configTests).to.equal(1);
     expect(result.summary.servers[0]!.reloads).to.be.at.most(1);
+  });
+
+  it('a CLI `apply` killed with SIGKILL mid-change shows as interrupted in `jobs`, and `job rollback` restores its files byte for byte', async () => {
+    await resetHost();
+    const dir = mkdtempSync(path.join(tmpdir(), 'pp-apply-kill-'));
+    try {
+      const files = ['/var/www/vhosts/system/idle.demo.test/conf/vhost.conf', '/var/www/vhosts/system/idle.demo.test/conf/vhost_ssl.conf'];
+      const before = files.map(sha);
+      const child = cli(dir, ['apply', 'idle.demo.test', '--profile', 'socketio-safe', '--server', 'demo']);
+      const done = finish(child);
+      // Kill it once its files are written: the job then holds a checkpoint and a half-finished change.
+      const deadline = Date.now() + 60_000;
+      let written = false;
+      while (!written && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        written = files.map(sha).some((h, i) => h !== before[i]);
+      }
+      expect(written, 'the change wrote its files').to.equal(true);
+      child.kill('SIGKILL');
+      const killed = await done;
+      expect(killed.signal, `${killed.stdout}\n${killed.stderr}`).to.equal('SIGKILL');
+
+      const listed = JSON.parse((await runCli(dir, ['jobs', '--json'])).stdout) as Array<{ id: string; kind: string; status: string }>;
+      expect(listed.map((j) => `${j.kind}:${j.status}`)).to.deep.equal(['apply:interrupted']);
+      const jobId = listed[0]!.id;
+      const view = JSON.parse((await runCli(dir, ['job', jobId, '--json'])).stdout) as { domains: Array<{ live: string }> };
+      // Killed right after its write began: wholly written, or (if the kill cut the write) partly.
+      expect(view.domains).to.have.length(1);
+      expect(['after', 'partial']).to.include(view.domains[0]!.live);
+
+      const undone = await runCli(dir, ['job', 'rollback', jobId, '--json']);
+      expect(undone.code, undone.stderr).to.equal(0);
+      expect(files.map(sha)).to.deep.equal(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

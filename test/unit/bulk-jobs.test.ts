@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { PassThrough } from 'node:stream';
 import type { ChangePlan, FileChange } from '../../backend/src/apply/plan.js';
-import { afterSha, classifyAgainstPlan } from '../../backend/src/apply/server-batch.js';
+import { afterSha, classifyAgainstPlan } from '../../backend/src/apply/checkpoints.js';
 import { ProgressView } from '../../backend/src/cli/bulk.js';
 import { runnerIsGone } from '../../backend/src/jobs/bulk-runner.js';
 import { mapLimit } from '../../backend/src/jobs/concurrency.js';

@@ -2,32 +2,17 @@
  * The socketio-safe profile, the plan built from it and the server-wide recommendations, driven by
  * the inventory stream captured from the test host (test/fixtures/plesk/inventory-demo.out).
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { type FileKind, type RequestedSetting, planFromFiles } from '../../backend/src/apply/plan.js';
 import { ValidationError } from '../../backend/src/errors.js';
+import type { DirectiveKey } from '../../backend/src/passenger/catalog.js';
 import { removeManagedBlock } from '../../backend/src/passenger/managed-block.js';
 import type { DomainInventory, ServerInventory } from '../../backend/src/plesk/inventory.js';
-import { buildServerInventory } from '../../backend/src/plesk/inventory-builder.js';
-import { parseInventoryOutput } from '../../backend/src/plesk/inventory-script.js';
 import { serverRecommendations } from '../../backend/src/profile/server-recommendations.js';
 import { socketioSafeProfile } from '../../backend/src/profile/socketio-safe.js';
+import { demoInventory } from '../support/demo-inventory.js';
 
-const inventory: ServerInventory = buildServerInventory(
-  await parseInventoryOutput(
-    'demo',
-    readFileSync(fileURLToPath(new URL('../../../test/fixtures/plesk/inventory-demo.out', import.meta.url)), 'utf8'),
-  ),
-  {
-    server: 'demo',
-    systemDir: '/var/www/vhosts/system',
-    socketIoPaths: { 'custompath.demo.test': '/live/socket.io/' },
-    readAt: new Date('2026-12-04T20:00:00Z'),
-    execs: 1,
-    ms: 1,
-  },
-);
+const inventory: ServerInventory = demoInventory();
 const domain = (name: string): DomainInventory => inventory.domains.find((d) => d.name === name)!;
 
 /** The files as the inventory read them, in the shape the plan reads them over SSH. */
@@ -111,8 +96,9 @@ describe('profile/socketio-safe and apply/plan (fixtures from the test host)', (
       ['passenger_sticky_sessions_cookie_attributes', 'SameSite=Lax"; Include x', /specially/],
       ['no_such_directive', '1', /Unknown directive/],
     ];
+    // Keys arrive typed, but the planner still refuses one a caller forged (e.g. from a hand-made request).
     for (const [key, value, message] of cases) {
-      expect(() => plan('multi.demo.test', [{ key, value }]), key).to.throw(ValidationError, message);
+      expect(() => plan('multi.demo.test', [{ key: key as DirectiveKey, value }]), key).to.throw(ValidationError, message);
     }
   });
 

@@ -1,19 +1,19 @@
-import { CATALOG, type DirectiveSpec, type DirectiveValue, lookupDirective } from '../passenger/catalog.js';
+import { CATALOG, type DirectiveKey, type DirectiveSpec, type DirectiveValue, lookupDirective } from '../passenger/catalog.js';
 import { findManagedBlock, removeManagedBlock, replaceManagedBlock } from '../passenger/managed-block.js';
 import { checkValue, parseValue, renderDirective, type CheckedValue } from '../passenger/value-check.js';
 import type { DomainInventory, ServerInventory } from '../plesk/inventory.js';
 import type { Finding } from '../diagnose/findings.js';
-import { ValidationError } from '../errors.js';
-import { readFiles } from '../ssh/files.js';
-import type { SshSession } from '../ssh/session.js';
+import { PanelError, ValidationError } from '../errors.js';
+import { adminConfPath, htaccessPath } from '../plesk/paths.js';
 import { chooseDomainTarget, type DomainFileKind as FileKind } from '../passenger/placement.js';
 import { ABSENT, decodeExact, shaOf } from './remote-files.js';
+import type { RemoteFile } from '../ssh/files.js';
+import type { ServerOps } from './server-ops.js';
 import { unifiedDiff } from './unified-diff.js';
-import { faultLineFor, testFault } from './test-fault.js';
 
 /** One requested setting: a value to put in our block, or null to take our line out. */
 export interface RequestedSetting {
-  key: string;
+  key: DirectiveKey;
   value: DirectiveValue | string | null;
   reason?: string;
 }
@@ -62,15 +62,12 @@ export interface ChangePlan {
   findings: Finding[];
   nothingToDo: boolean;
   summary: string;
-  /** Set when the test-only fault seam added a directive the config test must reject. */
-  testFault?: string;
 }
 
 function domainFilePath(domain: DomainInventory, kind: FileKind): string {
   const known = domain.files.find((f) => f.kind === kind);
   if (known) return known.path;
-  if (kind === 'htaccess') return `${domain.documentRoot.replace(/\/+$/, '')}/.htaccess`;
-  return `/var/www/vhosts/system/${domain.name}/conf/${kind}.conf`;
+  return kind === 'htaccess' ? htaccessPath(domain.documentRoot) : adminConfPath(domain.name, kind);
 }
 
 const ALL_KINDS: FileKind[] = ['vhost', 'vhost_ssl', 'vhost_nginx', 'htaccess'];
@@ -158,21 +155,56 @@ export function findDomain(inventory: ServerInventory, name: string): DomainInve
   return domain;
 }
 
-/** Reads the domain's admin files as they are now, byte for byte (one round trip). */
-export async function readDomainFiles(
-  session: SshSession,
-  domain: DomainInventory,
-): Promise<Map<FileKind, { path: string; text: string | null; sha256: string; encoding: 'utf8' | 'latin1' }>> {
-  const kinds = ALL_KINDS.filter((k) => k !== 'vhost_nginx' || domain.mode === 'nginx' || domain.files.some((f) => f.kind === k));
-  const paths = kinds.map((k) => domainFilePath(domain, k));
-  const files = await readFiles(session, paths);
-  const out = new Map<FileKind, { path: string; text: string | null; sha256: string; encoding: 'utf8' | 'latin1' }>();
-  kinds.forEach((kind, i) => {
-    const f = files[i]!;
-    const decoded = decodeExact(f.bytes);
-    out.set(kind, { path: f.path, text: f.exists ? decoded.text : null, sha256: shaOf(f), encoding: decoded.encoding });
+type CurrentFiles = Map<FileKind, { path: string; text: string | null; sha256: string; encoding: 'utf8' | 'latin1' }>;
+
+/** The admin files a plan may touch for a domain: vhost_nginx.conf only where nginx runs Passenger or it exists. */
+function candidateFiles(domain: DomainInventory): Array<{ kind: FileKind; path: string }> {
+  return ALL_KINDS.filter((k) => k !== 'vhost_nginx' || domain.mode === 'nginx' || domain.files.some((f) => f.kind === k)).map((kind) => ({
+    kind,
+    path: domainFilePath(domain, kind),
+  }));
+}
+
+export interface PlanInput {
+  domain: DomainInventory;
+  settings: readonly RequestedSetting[];
+  what: string;
+  findings?: Finding[];
+}
+
+/**
+ * Plans for one or many domains of one server from ONE remote read of all their admin files, byte for
+ * byte. A domain whose request the catalog refuses comes back as an error beside the others.
+ */
+export async function planBatch(
+  ops: Pick<ServerOps, 'readFiles'>,
+  inventory: ServerInventory,
+  inputs: readonly PlanInput[],
+): Promise<Array<{ domain: string; plan?: ChangePlan; error?: PanelError; read: RemoteFile[] }>> {
+  const targets = inputs.map((i) => candidateFiles(i.domain));
+  const files = await ops.readFiles(targets.flat().map((t) => t.path));
+  let at = 0;
+  return inputs.map((input, i) => {
+    const current: CurrentFiles = new Map();
+    const read: RemoteFile[] = [];
+    for (const t of targets[i] ?? []) {
+      const f = files[at++];
+      if (!f) throw new PanelError('read_short', `reading the files of ${input.domain.name} returned too few entries`);
+      read.push(f);
+      const decoded = decodeExact(f.bytes);
+      current.set(t.kind, { path: f.path, text: f.exists ? decoded.text : null, sha256: shaOf(f), encoding: decoded.encoding });
+    }
+    try {
+      const plan = planFromFiles(inventory, input.domain, current, input.settings, {
+        what: input.what,
+        ...(input.findings ? { findings: input.findings } : {}),
+      });
+      return { domain: input.domain.name, plan, read };
+    } catch (err) {
+      if (err instanceof PanelError) return { domain: input.domain.name, error: err, read };
+      throw err;
+    }
   });
-  return out;
 }
 
 /**
@@ -181,21 +213,33 @@ export async function readDomainFiles(
  * Every value passes the catalog's checks for the file it goes to, or the whole plan is refused.
  */
 export async function planChange(
-  session: SshSession,
+  ops: Pick<ServerOps, 'readFiles'>,
   inventory: ServerInventory,
   domainName: string,
   requested: readonly RequestedSetting[],
   opts: { what: string; findings?: Finding[] },
 ): Promise<ChangePlan> {
+  return (await planChangeRead(ops, inventory, domainName, requested, opts)).plan;
+}
+
+/** planChange, with the files as read for it: under the domain's lock they can serve as the checkpoint. */
+export async function planChangeRead(
+  ops: Pick<ServerOps, 'readFiles'>,
+  inventory: ServerInventory,
+  domainName: string,
+  requested: readonly RequestedSetting[],
+  opts: { what: string; findings?: Finding[] },
+): Promise<{ plan: ChangePlan; read: Map<string, RemoteFile> }> {
   const domain = findDomain(inventory, domainName);
-  const current = await readDomainFiles(session, domain);
-  return planFromFiles(inventory, domain, current, requested, opts);
+  const [one] = await planBatch(ops, inventory, [{ domain, settings: requested, ...opts }]);
+  if (!one?.plan) throw one?.error ?? new PanelError('plan_missing', `no plan came back for ${domain.name}`);
+  return { plan: one.plan, read: new Map(one.read.map((f) => [f.path, f])) };
 }
 
 export function planFromFiles(
   inventory: ServerInventory,
   domain: DomainInventory,
-  current: Map<FileKind, { path: string; text: string | null; sha256: string; encoding: 'utf8' | 'latin1' }>,
+  current: CurrentFiles,
   requested: readonly RequestedSetting[],
   opts: { what: string; findings?: Finding[] },
 ): ChangePlan {
@@ -235,7 +279,6 @@ export function planFromFiles(
   }
 
   // 2. New block per file: today's lines, requested keys moved to the file the catalog chose.
-  const fault = testFault();
   const files: FileChange[] = [];
   const kinds = [...current.keys()];
   for (const kind of kinds) {
@@ -254,11 +297,8 @@ export function planFromFiles(
         lines.delete(key);
       }
     }
-    const faultLine = fault && (kind !== 'vhost_ssl' || domain.https) ? faultLineFor(fault, domain.mode, kind) : undefined;
-    if (faultLine) touched.push('test-fault');
     if (touched.length === 0) continue;
     const body = [...lines.entries()].sort((a, b) => orderKey(a[0]) - orderKey(b[0])).map(([, l]) => l);
-    if (faultLine) body.push(faultLine);
     const before = file.text;
     let after: string | null;
     if (body.length === 0) {
@@ -269,7 +309,6 @@ export function planFromFiles(
     }
     if ((after ?? null) === before) continue;
     const existsAfter = after !== null;
-    const keysHere = touched.filter((k) => k !== 'test-fault');
     files.push({
       path: file.path,
       kind,
@@ -280,7 +319,7 @@ export function planFromFiles(
       after: after ?? '',
       encoding: file.encoding,
       diff: unifiedDiff(file.path, before ?? '', after ?? '', { existedBefore: before !== null, existsAfter }),
-      keys: keysHere,
+      keys: touched,
       needsReload: kind !== 'htaccess',
       needsRegenerate: kind !== 'htaccess' && (before === null) !== !existsAfter,
     });
@@ -314,7 +353,6 @@ export function planFromFiles(
     findings: opts.findings ?? [],
     nothingToDo,
     summary,
-    ...(fault ? { testFault: fault } : {}),
   };
 }
 

@@ -6,13 +6,13 @@
  */
 import type { Writable } from 'node:stream';
 import type { JobRecord } from '../store/jobs.js';
-import type { BulkRequest, BulkSummary } from '../jobs/bulk-model.js';
+import { type BulkRequest, CHANGE_JOB_KINDS } from '../jobs/bulk-model.js';
 import { describeCounts } from '../jobs/bulk-runner.js';
+import { bulkSummary } from '../jobs/stored.js';
 import type { JobEvent } from '../jobs/event-bus.js';
 import { booleanOption, integerOption, requirePositionals, stringListOption, stringOption } from './args.js';
 import type { Command, CommandContext } from './command.js';
 import { ExitCode, UsageError } from './exit-codes.js';
-import { formatTable } from './output.js';
 
 const DONE = new Set(['verified', 'applied', 'nothing-to-do', 'refused', 'rolled-back', 'rollback-failed', 'cancelled', 'conflict']);
 
@@ -67,9 +67,9 @@ export class ProgressView {
 }
 
 function exitFor(job: JobRecord): number {
-  const counts = (job.summary as BulkSummary | null)?.counts ?? {};
-  if ((counts['rollback-failed'] ?? 0) > 0 || (counts['conflict'] ?? 0) > 0) return ExitCode.serverError;
-  const servers = (job.summary as BulkSummary | null)?.servers ?? [];
+  const counts = bulkSummary(job)?.counts ?? {};
+  if ((counts['rollback-failed'] ?? 0) > 0 || (counts.conflict ?? 0) > 0) return ExitCode.serverError;
+  const servers = bulkSummary(job)?.servers ?? [];
   if (servers.some((s) => s.error && /unreachable|connect|ECONN|EHOSTUNREACH|Invalid argument|timed out/i.test(s.error)))
     return ExitCode.unreachable;
   if (job.status === 'succeeded' || job.status === 'cancelled') return ExitCode.ok;
@@ -77,7 +77,7 @@ function exitFor(job: JobRecord): number {
 }
 
 async function followJob(ctx: CommandContext, work: (onCreated: (id: string) => void) => Promise<JobRecord>): Promise<number> {
-  const { bulk, events } = await ctx.services();
+  const { runner, events } = await ctx.services();
   const view = new ProgressView(process.stderr, ctx.out.json);
   let unsubscribe: (() => void) | undefined;
   const onCreated = (id: string) => {
@@ -91,7 +91,7 @@ async function followJob(ctx: CommandContext, work: (onCreated: (id: string) => 
     unsubscribe?.();
     view.finish();
   }
-  printJob(ctx, job, bulk.domainRows(job.id));
+  printJob(ctx, job, runner.domainRows(job.id));
   return exitFor(job);
 }
 
@@ -100,7 +100,7 @@ function printJob(
   job: JobRecord,
   rows: Array<{ server: string; domain: string; state: string; message?: string | undefined; live?: string }>,
 ): void {
-  const summary = job.summary as (BulkSummary & { dryRun?: boolean }) | null;
+  const summary = bulkSummary(job);
   if (ctx.out.json) {
     ctx.out.data({
       id: job.id,
@@ -108,7 +108,7 @@ function printJob(
       createdAt: job.createdAt,
       endedAt: job.endedAt ?? null,
       request: job.request,
-      summary,
+      summary: job.summary ?? null,
       domains: rows,
     });
     return;
@@ -198,48 +198,49 @@ export const bulkCommand: Command = {
       ...(watchSeconds !== undefined ? { watchWindowMs: watchSeconds * 1000 } : {}),
       ...(booleanOption(ctx.args, 'no-verify') ? { verify: false } : {}),
     };
-    const { bulk } = await ctx.services();
-    return followJob(ctx, (onCreated) => bulk.start(request, actorName(), onCreated));
+    const { runner } = await ctx.services();
+    return followJob(ctx, (onCreated) => runner.startBulk(request, actorName(), onCreated));
   },
 };
 
 export const jobsCommand: Command = {
   name: 'jobs',
-  summary: 'recent bulk jobs and their status (jobs whose process died show as interrupted)',
+  summary: 'recent change jobs (apply, set, rollback, bulk) and their status (jobs whose process died show as interrupted)',
   usage: 'jobs [--limit N] [--json]',
   options: { limit: { type: 'string', valueName: 'N', description: 'how many (default 20)' } },
   async run(ctx) {
-    const { bulk, store } = await ctx.services();
-    bulk.reconcileInterrupted();
+    const { runner, store } = await ctx.services();
+    runner.reconcileInterrupted();
     const limit = integerOption(ctx.args, 'limit', { min: 1, max: 1000 }) ?? 20;
-    const jobs = store.jobs.list({ limit }).filter((j) => j.kind === 'bulk');
+    const jobs = store.jobs.list({ limit }).filter((j) => CHANGE_JOB_KINDS.has(j.kind));
     if (ctx.out.json) {
       ctx.out.data(
         jobs.map((j) => ({
           id: j.id,
+          kind: j.kind,
           status: j.status,
           actor: j.actor,
           createdAt: j.createdAt,
           endedAt: j.endedAt ?? null,
-          counts: (j.summary as BulkSummary | null)?.counts ?? null,
+          counts: bulkSummary(j)?.counts ?? null,
         })),
       );
       return ExitCode.ok;
     }
     if (jobs.length === 0) {
-      ctx.out.text('No bulk jobs yet.');
+      ctx.out.text('No jobs yet.');
       return ExitCode.ok;
     }
     ctx.out.table(
       [
         { header: 'JOB', value: (j) => j.id },
+        { header: 'KIND', value: (j) => j.kind },
         { header: 'STATUS', value: (j) => j.status },
         { header: 'STARTED', value: (j) => j.createdAt.replace('T', ' ').slice(0, 19) },
         { header: 'BY', value: (j) => j.actor },
         {
           header: 'DOMAINS',
-          value: (j) =>
-            describeCounts((j.summary as BulkSummary | null)?.counts ?? Object.fromEntries(countStates(store.jobs.domainStates(j.id)))),
+          value: (j) => describeCounts(bulkSummary(j)?.counts ?? Object.fromEntries(countStates(store.jobs.domainStates(j.id)))),
         },
       ],
       jobs,
@@ -256,26 +257,27 @@ function countStates(states: Array<{ state: string }>): Map<string, number> {
 
 export const jobCommand: Command = {
   name: 'job',
-  summary: 'one bulk job (read back from its servers when interrupted); resume or roll it back',
+  summary: 'one change job (read back from its servers when interrupted); resume or roll it back',
   usage: 'job <id> | job resume <id> | job rollback <id>',
   async run(ctx) {
     requirePositionals(ctx.args, { min: 1, max: 2 }, 'job <id> | job resume <id> | job rollback <id>');
     const [first, second] = ctx.args.positionals as [string, string | undefined];
-    const { bulk, store } = await ctx.services();
+    const { runner, store } = await ctx.services();
     if (second !== undefined) {
       if (first !== 'resume' && first !== 'rollback')
         throw new UsageError(`unknown job action "${first.slice(0, 40)}": use resume or rollback`);
       return followJob(ctx, async (onCreated) => {
         onCreated(second);
-        return first === 'resume' ? bulk.resume(second, actorName()) : bulk.rollback(second, actorName());
+        return first === 'resume' ? runner.resume(second, actorName()) : runner.rollback(second, actorName());
       });
     }
-    bulk.reconcileInterrupted();
+    runner.reconcileInterrupted();
     const job = store.jobs.get(first);
-    if (!job || job.kind !== 'bulk') throw new UsageError(`no bulk job ${first.slice(0, 60)}`, 'list them with `passenger-panel jobs`');
-    let rows = bulk.domainRows(job.id);
+    if (!job || !CHANGE_JOB_KINDS.has(job.kind))
+      throw new UsageError(`no job ${first.slice(0, 60)}`, 'list them with `passenger-panel jobs`');
+    let rows = runner.domainRows(job.id);
     if (job.status === 'interrupted' || job.status === 'running') {
-      const live = new Map((await bulk.readback(job.id)).map((r) => [`${r.server}/${r.domain}`, r.live]));
+      const live = new Map((await runner.readback(job.id)).map((r) => [`${r.server}/${r.domain}`, r.live]));
       rows = rows.map((r) => ({ ...r, live: live.get(`${r.server}/${r.domain}`) ?? '' }));
     }
     printJob(ctx, job, rows);

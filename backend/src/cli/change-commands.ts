@@ -6,13 +6,15 @@
  */
 import { userInfo } from 'node:os';
 import type { ServerEntry } from '../config/types.js';
-import { ValidationError } from '../errors.js';
+import { PanelError, ValidationError } from '../errors.js';
 import type { ChangePlan, RequestedSetting } from '../apply/plan.js';
 import { type ChangeResult, planForJournal } from '../jobs/change-service.js';
+import type { SingleRequest } from '../jobs/job-runner.js';
+import { lookupDirective } from '../passenger/catalog.js';
 import { SOCKETIO_SAFE } from '../profile/socketio-safe.js';
 import { booleanOption, requirePositionals, stringOption } from './args.js';
 import type { Command, CommandContext } from './command.js';
-import { ExitCode, UsageError } from './exit-codes.js';
+import { ExitCode, UsageError, exitCodeForState } from './exit-codes.js';
 
 const SERVER = {
   server: { type: 'string' as const, valueName: 'NAME', description: 'the server hosting the domain (default: the one that has it)' },
@@ -59,7 +61,6 @@ export function renderPlan(plan: ChangePlan): string {
     );
   }
   for (const f of plan.findings) lines.push(`  [${f.severity}] ${f.title}: ${f.fix}`);
-  if (plan.testFault) lines.push(`  TEST-ONLY FAULT SEAM ACTIVE: ${plan.testFault} (PASSENGER_PANEL_TEST_FAULT)`);
   for (const f of plan.files)
     lines.push(
       ...f.diff
@@ -74,7 +75,7 @@ function resultJson(r: ChangeResult): unknown {
   const verification = (v: ChangeResult['verification']) => (v ? { verdict: v.verdict, scheme: v.scheme, checks: v.checks } : null);
   return {
     status: r.status,
-    exitCode: r.exitCode,
+    exitCode: exitCodeForState(r.status),
     message: r.message,
     changeId: r.changeId ?? null,
     checkpointId: r.checkpointId ?? null,
@@ -90,19 +91,27 @@ function resultJson(r: ChangeResult): unknown {
 function report(ctx: CommandContext, r: ChangeResult): number {
   if (ctx.out.json) ctx.out.data(resultJson(r));
   else {
-    if (r.plan && (r.status === 'dry-run' || r.status === 'nothing-to-do')) ctx.out.text(renderPlan(r.plan));
-    ctx.out.text(`${r.status.toUpperCase()}: ${r.message}${r.checkpointId ? ` (checkpoint ${r.checkpointId})` : ''}`);
+    if (r.plan && (r.status === 'planned' || r.status === 'nothing-to-do')) ctx.out.text(renderPlan(r.plan));
+    ctx.out.text(
+      `${r.status === 'planned' ? 'DRY RUN (nothing written)' : r.status.toUpperCase()}: ${r.message}${r.checkpointId ? ` (checkpoint ${r.checkpointId})` : ''}`,
+    );
   }
-  return r.exitCode;
+  return exitCodeForState(r.status);
 }
 
-/** KEY=VALUE -> a requested setting; `KEY=` (empty) removes our line for KEY. */
+/** KEY=VALUE -> a requested setting; `KEY=` (empty) removes our line for KEY. The key must be the catalog's. */
 export function parseAssignment(text: string): RequestedSetting {
   const eq = text.indexOf('=');
   if (eq <= 0)
     throw new UsageError(`"${text.slice(0, 60)}" is not KEY=VALUE`, 'e.g. passenger_min_instances=1, or KEY= to remove our line');
+  const spec = lookupDirective(text.slice(0, eq));
+  if (!spec)
+    throw new ValidationError(`Unknown directive "${text.slice(0, Math.min(eq, 80))}".`, {
+      field: 'directive',
+      hint: 'use a name from the catalog, e.g. passenger_min_instances',
+    });
   const value = text.slice(eq + 1);
-  return { key: text.slice(0, eq), value: value === '' ? null : value };
+  return { key: spec.key, value: value === '' ? null : value };
 }
 
 function changeOptions(ctx: CommandContext) {
@@ -112,6 +121,33 @@ function changeOptions(ctx: CommandContext) {
     verify: !booleanOption(ctx.args, 'no-verify'),
     events: (e: Parameters<CommandContext['out']['event']>[0]) => ctx.out.event(e),
   };
+}
+
+/**
+ * Runs a change as a durable job (the plan of a dry run is shown, nothing is stored): killed midway,
+ * it shows as interrupted in `jobs` and `job resume|rollback <id>` finishes it.
+ */
+async function runAsJob(ctx: CommandContext, domain: string, request: SingleRequest): Promise<number> {
+  const server = await serverFor(ctx, domain);
+  const { changes, runner } = await ctx.services();
+  const opts = changeOptions(ctx);
+  if (opts.dryRun) {
+    const preview =
+      request.kind === 'rollback'
+        ? await changes.rollback(server, domain, { ...opts, ...(request.to ? { to: request.to } : {}) })
+        : await changes.apply(server, domain, request, opts);
+    return report(ctx, preview);
+  }
+  const { jobId, done } = runner.startChange(server, domain, request, opts.actor, { verify: opts.verify, events: opts.events });
+  ctx.out.note(`job ${jobId}`);
+  const result = await done;
+  if (!result) {
+    const job = (await ctx.services()).store.jobs.get(jobId);
+    throw new PanelError('job_failed', `job ${jobId} failed: ${String((job?.summary as { message?: string } | null)?.message ?? '')}`, {
+      hint: `see \`passenger-panel job ${jobId}\``,
+    });
+  }
+  return report(ctx, result);
 }
 
 export const applyCommand: Command = {
@@ -124,9 +160,7 @@ export const applyCommand: Command = {
     const profile = stringOption(ctx.args, 'profile');
     if (profile !== SOCKETIO_SAFE)
       throw new UsageError(`apply needs --profile ${SOCKETIO_SAFE}${profile ? ` (unknown profile "${profile.slice(0, 40)}")` : ''}`);
-    const server = await serverFor(ctx, domain);
-    const { changes } = await ctx.services();
-    return report(ctx, await changes.apply(server, domain, { kind: 'profile', profile }, changeOptions(ctx)));
+    return runAsJob(ctx, domain, { kind: 'profile', profile });
   },
 };
 
@@ -139,9 +173,7 @@ export const setCommand: Command = {
     const domain = domainArg(ctx, this.usage, 100);
     const settings = ctx.args.positionals.slice(1).map(parseAssignment);
     if (settings.length === 0) throw new UsageError('set needs at least one KEY=VALUE', 'e.g. set example.com passenger_min_instances=1');
-    const server = await serverFor(ctx, domain);
-    const { changes } = await ctx.services();
-    return report(ctx, await changes.apply(server, domain, { kind: 'set', settings }, changeOptions(ctx)));
+    return runAsJob(ctx, domain, { kind: 'set', settings });
   },
 };
 
@@ -153,9 +185,7 @@ export const rollbackCommand: Command = {
   async run(ctx) {
     const domain = domainArg(ctx, this.usage);
     const to = stringOption(ctx.args, 'to');
-    const server = await serverFor(ctx, domain);
-    const { changes } = await ctx.services();
-    return report(ctx, await changes.rollback(server, domain, { ...changeOptions(ctx), ...(to ? { to } : {}) }));
+    return runAsJob(ctx, domain, { kind: 'rollback', ...(to ? { to } : {}) });
   },
 };
 

@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors.js';
 import { isConnectionError } from '../ssh/errors.js';
+import { type DomainState, GOOD_DOMAIN_STATES } from '../store/states.js';
 
 /**
  * Process exit codes of the CLI (documented in README.md, "Command line").
@@ -28,5 +29,17 @@ export class UsageError extends ValidationError {
 export function exitCodeFor(err: unknown): ExitCodeValue {
   if (err instanceof ValidationError) return ExitCode.refused;
   if (isConnectionError(err)) return ExitCode.unreachable;
+  return ExitCode.serverError;
+}
+
+/**
+ * The exit code of a change, from the state its domain ended in: 0 it holds (or nothing to do, or a
+ * dry run's plan), 1 it failed and was rolled back, 2 refused before anything was written, 3 anything
+ * that needs a person (rollback failed, files changed by someone else, a restored state that does not serve).
+ */
+export function exitCodeForState(state: DomainState): ExitCodeValue {
+  if (GOOD_DOMAIN_STATES.has(state) || state === 'planned') return ExitCode.ok;
+  if (state === 'rolled-back') return ExitCode.verificationFailed;
+  if (state === 'refused') return ExitCode.refused;
   return ExitCode.serverError;
 }

@@ -54,6 +54,7 @@ export const serveCommand: Command = {
       servers: opened.servers,
       inventory: opened.inventory,
       changes: opened.changes,
+      runner: opened.runner,
       store: opened.store,
       events: opened.events,
       onError: (message, err) => opened.logger.error({ err }, message),
@@ -65,7 +66,7 @@ export const serveCommand: Command = {
         domains,
         jobs,
         bulk: bulkPort({
-          runner: opened.bulk,
+          runner: opened.runner,
           inventory: opened.inventory,
           onError: (message, err) => opened.logger.error({ err }, message),
         }),

@@ -1,6 +1,7 @@
 /** Shapes of a bulk job: what was asked, the stored plan, per-domain states and the summary. */
 import type { ChangePlan } from '../apply/plan.js';
-import type { WebServer } from '../passenger/catalog.js';
+import type { VerifySubject } from '../apply/verification.js';
+import type { DomainState } from '../store/states.js';
 
 export type BulkSelection = { kind: 'list'; domains: string[] } | { kind: 'filter'; filter: 'at-risk' } | { kind: 'all' };
 
@@ -24,25 +25,13 @@ export interface BulkRequest {
   verify?: boolean;
 }
 
-/** Per-domain progress. Terminal: verified, applied (no verify), nothing-to-do, refused, rolled-back, rollback-failed, cancelled, conflict. */
-export type DomainState =
-  | 'planned'
-  | 'nothing-to-do'
-  | 'refused'
-  | 'checkpointed'
-  | 'writing'
-  | 'written'
-  | 'verifying'
-  | 'verified'
-  | 'applied'
-  | 'failed'
-  | 'cancelled'
-  | 'rolling-back'
-  | 'rolled-back'
-  | 'rollback-failed'
-  | 'conflict';
+export type { DomainState } from '../store/states.js';
 
-export const TERMINAL_STATES: ReadonlySet<string> = new Set([
+/**
+ * States a job does not take up again on resume. `failed` is not among them: a domain that failed
+ * mid-job may hold the change, and resume carries it on (or a rollback undoes it).
+ */
+export const TERMINAL_STATES: ReadonlySet<string> = new Set<DomainState>([
   'verified',
   'applied',
   'nothing-to-do',
@@ -54,16 +43,13 @@ export const TERMINAL_STATES: ReadonlySet<string> = new Set([
 ]);
 
 /** One domain in the stored plan: enough to write, verify and undo it without a new inventory. */
-export interface BulkDomainPlan {
-  domain: string;
-  webServer: WebServer;
-  https: boolean;
-  appRoot: string;
-  socketIoPath: string;
+export interface BulkDomainPlan extends VerifySubject {
   plan: ChangePlan;
   /** Set once its checkpoint is saved (before anything is written). */
   checkpointId?: string;
   changeId?: string;
+  /** sha256 per path of what the write left, once the write returned. */
+  written?: Record<string, string>;
 }
 
 export interface BulkServerPlan {
@@ -108,3 +94,6 @@ export interface RunnerMark {
 export interface StoredBulkRequest extends BulkRequest {
   runner?: RunnerMark;
 }
+
+/** Job kinds that change domains: each stores a plan in this shape, so each resumes and rolls back the same way. */
+export const CHANGE_JOB_KINDS: ReadonlySet<string> = new Set(['bulk', 'apply', 'set', 'rollback']);

@@ -1,70 +1,42 @@
 import type { ServerConfig } from '../config/types.js';
 import { ValidationError, errorMessage } from '../errors.js';
 import { type EventSink, type StepEvent, ignoreEvents, stepEvent } from '../events.js';
-import { DomainLocks } from '../apply/domain-lock.js';
-import { type CheckpointCopy, type CheckpointFileCopy, type ExecuteOutcome, executePlan } from '../apply/executor.js';
-import { type ChangePlan, type RequestedSetting, findDomain, planChange, reloadImpactOf } from '../apply/plan.js';
-import { planRestore } from '../apply/restore-plan.js';
-import { decodeExact } from '../apply/remote-files.js';
+import { Checkpoints, restorePlans } from '../apply/checkpoints.js';
+import { applyBatch } from '../apply/engine.js';
+import { type ChangePlan, findDomain, reloadImpactOf } from '../apply/plan.js';
+import type { RemoteFile } from '../ssh/files.js';
+import type { ServerOps } from '../apply/server-ops.js';
+import { failedChecks, verifyChange, verifySubjectOf } from '../apply/verification.js';
 import type { DomainInventory, ServerInventory } from '../plesk/inventory.js';
-import { readServerInventory } from '../plesk/inventory-service.js';
 import { serverRecommendations, type ServerPlan } from '../profile/server-recommendations.js';
-import { socketioSafeProfile, SOCKETIO_SAFE } from '../profile/socketio-safe.js';
-import type { SessionPool } from '../ssh/pool.js';
-import { type PublicEndpoint, type VerificationReport, type VerifyOptions, verifyDomain } from '../verify/verifier.js';
+import type { VerificationReport } from '../verify/verifier.js';
 import type { JournalPort } from './journal-port.js';
+import {
+  type ChangeOptions,
+  type ChangeRequest,
+  type ChangeResult,
+  type ChangeStatus,
+  type ExecuteOutcome,
+  outcomeOf,
+  planForJournal,
+} from './change-types.js';
+import { planOrRefuse, planRequest } from './change-plan.js';
+import type { ChangeDeps } from './ports.js';
 
-/** What a change asks for: the named profile, or plain KEY=VALUE edits (value null = take our line out). */
-export type ChangeRequest = { kind: 'profile'; profile: typeof SOCKETIO_SAFE } | { kind: 'set'; settings: RequestedSetting[] };
+export type { ChangeOptions, ChangeRequest, ChangeResult, ChangeStatus, ExecuteOutcome } from './change-types.js';
+export { planForJournal } from './change-types.js';
 
-export type ChangeStatus = 'dry-run' | 'nothing-to-do' | 'verified' | 'applied' | 'rolled-back' | 'rollback-failed' | 'refused' | 'failed';
-
-export interface ChangeResult {
-  status: ChangeStatus;
-  /** 0 ok, 1 failed and rolled back, 2 refused input, 3 rollback failed or server error (CLI exit codes). */
-  exitCode: 0 | 1 | 2 | 3;
-  message: string;
-  plan?: ChangePlan;
-  changeId?: string;
-  checkpointId?: string | null;
-  outcome?: ExecuteOutcome;
-  verification?: VerificationReport;
-  /** The automatic rollback after a failed verification, and its own verification. */
-  rollback?: { changeId: string; outcome: ExecuteOutcome; verification?: VerificationReport };
+/** What one change acts on: the server, the domain as inventoried, the plan, and the read it was made from. */
+interface ChangeTarget {
+  server: ServerConfig;
+  domain: DomainInventory;
+  inventory: ServerInventory;
+  plan: ChangePlan;
+  read?: ReadonlyMap<string, RemoteFile>;
 }
 
-export interface ChangeOptions {
-  actor: string;
-  dryRun?: boolean;
-  /** Skip the live verification (and so the automatic rollback on failure). */
-  verify?: boolean;
-  events?: EventSink;
-  jobId?: string;
-  verifyOptions?: Omit<VerifyOptions, 'events' | 'scheme'>;
-}
-
-export interface ChangeServiceDeps {
-  pool: SessionPool;
+export interface ChangeServiceDeps extends ChangeDeps {
   journal: JournalPort;
-  locks: DomainLocks;
-  /** How the server's public front end is reached, for the live probe. */
-  endpointFor: (server: ServerConfig) => PublicEndpoint;
-  /** Defaults for every verification (e.g. a shorter watch window in tests). */
-  verifyDefaults?: Omit<VerifyOptions, 'events' | 'scheme'>;
-}
-
-function statusExit(status: ChangeStatus): 0 | 1 | 2 | 3 {
-  switch (status) {
-    case 'refused':
-      return 2;
-    case 'rolled-back':
-      return 1;
-    case 'rollback-failed':
-    case 'failed':
-      return 3;
-    default:
-      return 0;
-  }
 }
 
 /**
@@ -73,10 +45,14 @@ function statusExit(status: ChangeStatus): 0 | 1 | 2 | 3 {
  * sent live to the caller and kept in the journal with the plan, the diff, the verdict and the checkpoint.
  */
 export class ChangeService {
-  constructor(private readonly deps: ChangeServiceDeps) {}
+  private readonly checkpoints: Checkpoints;
+
+  constructor(private readonly deps: ChangeServiceDeps) {
+    this.checkpoints = new Checkpoints(deps.journal);
+  }
 
   async inventory(server: ServerConfig): Promise<ServerInventory> {
-    return readServerInventory(this.deps.pool, server);
+    return this.deps.ports.inventory(server);
   }
 
   /** The admin-only server-wide recommendations (pool idle time) with their server-wide effect; plan only. */
@@ -86,55 +62,27 @@ export class ChangeService {
 
   /** The plan for a request, nothing written (the CLI's --dry-run and the UI's preview). */
   async plan(server: ServerConfig, domainName: string, request: ChangeRequest, inventory?: ServerInventory): Promise<ChangePlan> {
-    const inv = inventory ?? (await this.inventory(server));
-    const domain = findDomain(inv, domainName);
-    const session = await this.deps.pool.get(server);
-    if (request.kind === 'profile') {
-      if (request.profile !== SOCKETIO_SAFE)
-        throw new ValidationError(`Unknown profile "${String(request.profile).slice(0, 40)}".`, {
-          field: 'profile',
-          hint: `use ${SOCKETIO_SAFE}`,
-        });
-      const profile = socketioSafeProfile(domain);
-      const plan = await planChange(session, inv, domain.name, profile.settings, {
-        what: `profile ${SOCKETIO_SAFE}`,
-        findings: profile.findings,
-      });
-      if (profile.nothingToDo && plan.nothingToDo) plan.summary = profile.summary;
-      return plan;
-    }
-    if (request.settings.length === 0) throw new ValidationError('Nothing to set.', { hint: 'give at least one KEY=VALUE' });
-    return planChange(session, inv, domain.name, request.settings, {
-      what: `set ${request.settings.map((s) => `${s.key}=${s.value === null ? '(unset)' : String(s.value)}`).join(' ')}`,
-    });
+    return (await planRequest(this.deps.ports, server, domainName, request, inventory)).plan;
   }
 
+  /**
+   * Plans and carries out a change. The domain's lock is taken before the plan is read, so the files
+   * the plan was made from are the checkpoint (no second read) and two changes never interleave: a
+   * second one waits, then plans from what the first left.
+   */
   async apply(server: ServerConfig, domainName: string, request: ChangeRequest, opts: ChangeOptions): Promise<ChangeResult> {
-    const events = opts.events ?? ignoreEvents;
-    let inventory: ServerInventory;
-    let plan: ChangePlan;
-    try {
-      inventory = await this.inventory(server);
-      plan = await this.plan(server, domainName, request, inventory);
-    } catch (err) {
-      if (err instanceof ValidationError) {
-        events(stepEvent('plan', 'fail', `Refused: ${err.describe()}`, { domain: domainName, server: server.name }));
-        return { status: 'refused', exitCode: 2, message: err.describe() };
-      }
-      throw err;
+    if (opts.dryRun) {
+      const planned = await planOrRefuse(this.deps.ports, server, domainName, request, opts);
+      return 'status' in planned ? planned : { status: 'planned', message: planned.plan.summary, plan: planned.plan };
     }
-    if (opts.dryRun || plan.nothingToDo) {
-      // Nothing will be journaled for these, so the plan event goes to the caller only.
-      events(
-        stepEvent('plan', 'info', plan.summary, { domain: plan.domain, server: server.name, data: { reloadImpact: plan.reloadImpact } }),
-      );
-      return { status: opts.dryRun ? 'dry-run' : 'nothing-to-do', exitCode: 0, message: plan.summary, plan };
-    }
-
-    const domain = findDomain(inventory, plan.domain);
-    return this.deps.locks.withLock(server.name, plan.domain, () =>
-      this.runChange(server, domain, inventory, plan, request.kind === 'profile' ? 'apply' : 'set', { request }, opts),
-    );
+    return this.deps.locks.withLock(server.name, domainName.toLowerCase(), async () => {
+      const planned = await planOrRefuse(this.deps.ports, server, domainName, request, opts);
+      if ('status' in planned) return planned;
+      const { inventory, plan, read } = planned;
+      const domain = findDomain(inventory, plan.domain);
+      const kind = request.kind === 'profile' ? 'apply' : 'set';
+      return this.runChange({ server, domain, inventory, plan, read }, kind, { request }, opts);
+    });
   }
 
   /** Verification alone (no change): the same live proof, journaled as a `verify` entry. */
@@ -169,16 +117,16 @@ export class ChangeService {
   async rollback(server: ServerConfig, domainName: string, opts: ChangeOptions & { to?: string }): Promise<ChangeResult> {
     const inventory = await this.inventory(server);
     const domain = findDomain(inventory, domainName);
-    const checkpoint = this.loadCheckpoint(server.name, domain.name, opts.to);
-    const session = await this.deps.pool.get(server);
-    const plan = await planRestore(session, checkpoint, {
-      what: `rollback to ${checkpoint.id}`,
-      reloadImpact: reloadImpactOf(inventory, domain.name, domain.mode),
+    const checkpoint = this.checkpoints.forDomain(server.name, domain.name, opts.to);
+    const [plan] = await restorePlans(await this.deps.ports.ops(server), [checkpoint], {
+      what: () => `rollback to ${checkpoint.id}`,
+      reloadImpact: () => reloadImpactOf(inventory, domain.name, domain.mode),
     });
-    if (opts.dryRun) return { status: 'dry-run', exitCode: 0, message: plan.summary, plan };
-    if (plan.nothingToDo) return { status: 'nothing-to-do', exitCode: 0, message: plan.summary, plan };
+    if (!plan) throw new ValidationError(`Checkpoint ${checkpoint.id} names no file.`);
+    if (opts.dryRun) return { status: 'planned', message: plan.summary, plan };
+    if (plan.nothingToDo) return { status: 'nothing-to-do', message: plan.summary, plan };
     return this.deps.locks.withLock(server.name, domain.name, () =>
-      this.runChange(server, domain, inventory, plan, 'rollback', { rollbackTo: checkpoint.id }, opts),
+      this.runChange({ server, domain, inventory, plan }, 'rollback', { rollbackTo: checkpoint.id }, opts),
     );
   }
 
@@ -192,86 +140,55 @@ export class ChangeService {
       .map((c) => ({ ...c, events: this.deps.journal.events({ changeId: c.id }) }));
   }
 
-  private loadCheckpoint(server: string, domain: string, id: string | undefined): CheckpointCopy {
-    const chosen = id ?? this.deps.journal.listCheckpoints(server, domain)[0]?.id;
-    if (!chosen)
-      throw new ValidationError(`No checkpoint for ${domain} on ${server}.`, {
-        field: 'to',
-        hint: 'nothing was ever changed here by the panel',
-      });
-    const cp = this.deps.journal.getCheckpoint(chosen);
-    if (!cp || cp.server !== server || cp.domain !== domain) {
-      throw new ValidationError(`Checkpoint ${chosen.slice(0, 60)} does not belong to ${domain} on ${server}.`, {
-        field: 'to',
-        hint: 'see `history <domain>` for its checkpoints',
-      });
-    }
-    return {
-      id: cp.id,
-      server,
-      domain,
-      createdAt: cp.createdAt,
-      files: cp.files.map((f) => ({
-        path: f.path,
-        existed: f.existed,
-        bytes: f.existed ? Buffer.from(f.content ?? '', f.encoding === 'latin1' ? 'latin1' : 'utf8') : Buffer.alloc(0),
-        sha256: f.existed ? (f.sha256 ?? '') : 'absent',
-      })),
-    };
-  }
-
-  private saveCheckpointFor(server: string, domain: string) {
-    return (files: CheckpointFileCopy[], reason: string): string =>
-      this.deps.journal.saveCheckpoint({
-        server,
-        domain,
-        reason,
-        files: files.map((f) => {
-          const decoded = decodeExact(f.bytes);
-          return {
-            path: f.path,
-            existed: f.existed,
-            content: f.existed ? decoded.text : null,
-            encoding: decoded.encoding,
-            sha256: f.existed ? f.sha256 : null,
-            ...(f.mode ? { mode: f.mode } : {}),
-          };
-        }),
-      }).id;
-  }
-
   private async runVerification(
     server: ServerConfig,
     domain: DomainInventory,
     sink: EventSink,
     overrides?: ChangeOptions['verifyOptions'],
   ): Promise<VerificationReport> {
-    const session = await this.deps.pool.get(server);
-    return verifyDomain(
-      session,
-      {
-        domain: domain.name,
-        server: server.name,
-        appRoot: domain.appRoot,
-        socketIoPath: domain.socketIoPath,
-        integration: domain.mode,
-        endpoint: this.deps.endpointFor(server),
+    const ops = await this.deps.ports.ops(server);
+    return verifyChange(ops, verifySubjectOf(domain), this.deps.endpointFor(server), {
+      ...this.deps.verifyDefaults,
+      ...overrides,
+      events: sink,
+      ...(this.deps.verifyDeadlineMs === undefined ? {} : { deadlineMs: this.deps.verifyDeadlineMs }),
+    });
+  }
+
+  /** The engine on one domain: a batch of one. */
+  private async execute(
+    ops: ServerOps,
+    change: { plan: ChangePlan; changeId: string; domain: DomainInventory; read?: ReadonlyMap<string, RemoteFile> },
+    events: EventSink,
+    onCheckpointed?: ChangeOptions['onCheckpointed'],
+  ): Promise<ExecuteOutcome> {
+    const { plan, changeId, domain } = change;
+    const item = { plan, webServer: domain.mode, ...(change.read ? { read: change.read } : {}) };
+    const result = await applyBatch(ops, [item], {
+      server: plan.server,
+      domain: plan.domain,
+      checkpoints: this.checkpoints,
+      events,
+      reason: `before ${plan.what}`,
+      onCheckpointed: ([ready]) => {
+        if (!ready) return;
+        this.deps.journal.updateChange(changeId, { checkpointId: ready.checkpointId });
+        onCheckpointed?.({ ...verifySubjectOf(domain), plan, checkpointId: ready.checkpointId, changeId });
       },
-      { ...this.deps.verifyDefaults, ...overrides, scheme: domain.https ? 'https' : 'http', events: sink },
-    );
+      ...(this.deps.instanceTimeoutMs === undefined ? {} : { instanceTimeoutMs: this.deps.instanceTimeoutMs }),
+    });
+    return outcomeOf(result);
   }
 
   private async runChange(
-    server: ServerConfig,
-    domain: DomainInventory,
-    inventory: ServerInventory,
-    plan: ChangePlan,
+    target: ChangeTarget,
     kind: 'apply' | 'set' | 'rollback',
     request: unknown,
     opts: ChangeOptions,
   ): Promise<ChangeResult> {
+    const { server, domain, inventory, plan } = target;
     const { journal } = this.deps;
-    const session = await this.deps.pool.get(server);
+    const ops = await this.deps.ports.ops(server);
     const change = journal.createChange({
       server: server.name,
       domain: domain.name,
@@ -296,42 +213,36 @@ export class ChangeService {
 
     let outcome: ExecuteOutcome;
     try {
-      outcome = await executePlan(
-        plan,
-        { session, events: sink, webServer: domain.mode, saveCheckpoint: this.saveCheckpointFor(server.name, domain.name) },
-        `before ${plan.what}`,
+      outcome = await this.execute(
+        ops,
+        { plan, changeId: change.id, domain, ...(target.read ? { read: target.read } : {}) },
+        sink,
+        opts.onCheckpointed,
       );
     } catch (err) {
-      // executePlan handles every failure after the first write itself; what reaches here happened before
+      // The engine handles every failure after the first write itself; what reaches here happened before
       // anything was written (reading the files) or while reading the result back.
       sink(stepEvent('apply', 'fail', `Server error: ${errorMessage(err)}`, { domain: domain.name, server: server.name }));
       finish('failed', 'server-error', null);
-      return { status: 'failed', exitCode: 3, message: `${errorMessage(err)} (see \`history ${domain.name}\`)`, plan, changeId: change.id };
+      return { status: 'failed', message: `${errorMessage(err)} (see \`history ${domain.name}\`)`, plan, changeId: change.id };
     }
     const base = { plan, changeId: change.id, checkpointId: outcome.checkpointId, outcome };
     if (outcome.status !== 'applied') {
-      const status: ChangeStatus =
-        outcome.status === 'rolled-back'
-          ? 'rolled-back'
-          : outcome.status === 'refused'
-            ? 'refused'
-            : outcome.status === 'nothing-to-do'
-              ? 'nothing-to-do'
-              : 'rollback-failed';
+      const status: ChangeStatus = outcome.status === 'conflict' ? 'refused' : outcome.status;
       finish(status, outcome.status, outcome.checkpointId);
-      return { ...base, status, exitCode: statusExit(status), message: outcome.error ?? plan.summary };
+      return { ...base, status, message: outcome.error ?? plan.summary };
     }
     if (opts.verify === false) {
       sink(stepEvent('verify', 'info', 'Verification skipped (--no-verify)', { domain: domain.name, server: server.name }));
       finish('applied', 'not-verified', outcome.checkpointId);
-      return { ...base, status: 'applied', exitCode: 0, message: `${plan.summary}; applied, not verified` };
+      return { ...base, status: 'applied', message: `${plan.summary}; applied, not verified` };
     }
 
     const verification = await this.runVerification(server, domain, sink, opts.verifyOptions);
     if (kind === 'rollback') return this.judgeRestoredState(verification, base, sink, finish, domain, server);
     if (verification.ok) {
       finish('verified', verification.verdict, outcome.checkpointId);
-      return { ...base, status: 'verified', exitCode: 0, message: `${plan.summary}; verified`, verification };
+      return { ...base, status: 'verified', message: `${plan.summary}; verified`, verification };
     }
 
     // The change made things no better (or worse): put the files back and prove the old state still serves.
@@ -358,7 +269,6 @@ export class ChangeService {
     return {
       ...base,
       status,
-      exitCode: statusExit(status),
       message: `verification failed (${failedChecks(verification)}); ${ok ? 'rolled back' : 'rollback FAILED'}`,
       verification,
       rollback,
@@ -391,7 +301,6 @@ export class ChangeService {
       return {
         ...base,
         status: 'failed',
-        exitCode: 3,
         message: `rolled back, but the app does not serve (${failedChecks(verification)}); roll back to the checkpoint taken before it to return`,
         verification,
       };
@@ -402,7 +311,6 @@ export class ChangeService {
     return {
       ...base,
       status: verification.ok ? 'verified' : 'applied',
-      exitCode: 0,
       message: `${base.plan?.summary ?? 'rolled back'}; the restored state serves ${note}`,
       verification,
     };
@@ -417,12 +325,13 @@ export class ChangeService {
     opts: ChangeOptions,
   ) {
     const { journal } = this.deps;
-    const session = await this.deps.pool.get(server);
-    const checkpoint = this.loadCheckpoint(server.name, domain.name, checkpointId);
-    const plan = await planRestore(session, checkpoint, {
-      what: `automatic rollback to ${checkpointId}`,
-      reloadImpact: reloadImpactOf(inventory, domain.name, domain.mode),
+    const ops = await this.deps.ports.ops(server);
+    const checkpoint = this.checkpoints.forDomain(server.name, domain.name, checkpointId);
+    const [plan] = await restorePlans(ops, [checkpoint], {
+      what: () => `automatic rollback to ${checkpointId}`,
+      reloadImpact: () => reloadImpactOf(inventory, domain.name, domain.mode),
     });
+    if (!plan) throw new ValidationError(`Checkpoint ${checkpointId} names no file.`);
     const change = journal.createChange({
       server: server.name,
       domain: domain.name,
@@ -434,11 +343,7 @@ export class ChangeService {
     // Events go to both journal entries: the failed change shows its rollback, the rollback stands on its own.
     const rollbackSink = journal.sinkFor({ changeId: change.id }, sink);
     journal.updateChange(change.id, { plan: planForJournal(plan), diff: plan.files.map((f) => f.diff).join(''), status: 'running' });
-    const outcome = await executePlan(
-      plan,
-      { session, events: rollbackSink, webServer: domain.mode, saveCheckpoint: this.saveCheckpointFor(server.name, domain.name) },
-      `before ${plan.what}`,
-    );
+    const outcome = await this.execute(ops, { plan, changeId: change.id, domain }, rollbackSink);
     let verification: VerificationReport | undefined;
     if (outcome.status === 'applied' || outcome.status === 'nothing-to-do') {
       verification = await this.runVerification(server, domain, rollbackSink, opts.verifyOptions);
@@ -451,7 +356,7 @@ export class ChangeService {
         ),
       );
     }
-    const status = outcome.status === 'applied' || outcome.status === 'nothing-to-do' ? 'succeeded' : 'rollback-failed';
+    const status = outcome.status === 'applied' || outcome.status === 'nothing-to-do' ? 'applied' : 'rollback-failed';
     journal.updateChange(change.id, {
       status,
       verdict: verification?.verdict ?? null,
@@ -460,18 +365,4 @@ export class ChangeService {
     });
     return { changeId: change.id, outcome, ...(verification ? { verification } : {}) };
   }
-}
-
-function failedChecks(v: VerificationReport): string {
-  return (
-    v.checks
-      .filter((c) => !c.ok)
-      .map((c) => `${c.check}: ${c.summary}`)
-      .join('; ') || 'incomplete'
-  );
-}
-
-/** The plan as the journal keeps it: everything but the full file texts (the diff has what changed). */
-export function planForJournal(plan: ChangePlan): unknown {
-  return { ...plan, files: plan.files.map(({ before: _b, after: _a, ...rest }) => rest) };
 }

@@ -1,51 +1,35 @@
+import type { CheckpointRows } from '../apply/checkpoints.js';
 import type { EventSink, StepEvent } from '../events.js';
+import type { DomainState } from '../store/states.js';
 
 /**
  * The journal calls the change flow makes (store/journal.ts implements them). Kept as a port so
  * jobs/ states exactly what it needs from the store.
  */
-export interface JournalPort {
-  createChange(entry: { server: string; domain: string; actor: string; kind: string; request: unknown; jobId?: string }): { id: string };
-  updateChange(
-    id: string,
-    patch: { plan?: unknown; diff?: string; status?: string; verdict?: string | null; checkpointId?: string; endedAt?: string },
-  ): unknown;
-  saveCheckpoint(cp: {
+export interface JournalPort extends CheckpointRows {
+  createChange(entry: {
     server: string;
     domain: string;
-    reason?: string;
-    files: Array<{
-      path: string;
-      existed: boolean;
-      content: string | null;
-      sha256: string | null;
-      encoding?: 'utf8' | 'latin1';
-      mode?: string;
-    }>;
+    actor: string;
+    kind: string;
+    request: unknown;
+    jobId?: string;
+    plan?: unknown;
+    diff?: string;
+    status?: DomainState;
   }): { id: string };
-  getCheckpoint(
+  updateChange(
     id: string,
-  ):
-    | {
-        id: string;
-        server: string;
-        domain: string | null;
-        createdAt: string;
-        files: Array<{ path: string; existed: boolean; content: string | null; sha256: string | null; encoding?: 'utf8' | 'latin1' }>;
-      }
-    | undefined;
-  listCheckpoints(server: string, domain: string): Array<{ id: string; createdAt: string }>;
+    patch: { plan?: unknown; diff?: string; status?: DomainState; verdict?: string | null; checkpointId?: string; endedAt?: string },
+  ): unknown;
   sinkFor(owner: { changeId: string }, forward?: EventSink): EventSink;
+  addEvent(owner: { changeId: string } | { jobId: string }, event: StepEvent): unknown;
   events(owner: { changeId: string }): StepEvent[];
-  listChanges(filter: {
-    server?: string;
-    domain?: string;
-    limit?: number;
-  }): Array<{
+  listChanges(filter: { server?: string; domain?: string; limit?: number }): Array<{
     id: string;
     kind: string;
     actor: string;
-    status: string;
+    status: DomainState;
     verdict?: string | null;
     createdAt: string;
     checkpointId?: string | null;

@@ -13,9 +13,9 @@ export type NginxContext = 'http' | 'server' | 'location';
 export type DirectiveType = 'boolean' | 'integer' | 'string' | 'path' | 'cookieAttributes';
 export type DirectiveValue = boolean | number | string;
 
-export interface DirectiveSpec {
+export interface DirectiveSpec<K extends string = string> {
   /** Stable key: the nginx name (snake case), e.g. `passenger_sticky_sessions`. */
-  key: string;
+  key: K;
   apacheName: string;
   nginxName: string;
   /** Where open source Passenger accepts the directive and it takes effect; empty = nowhere. */
@@ -49,7 +49,7 @@ const apachePerLocation: ApacheContext[] = ['server', 'vhost', 'directory', 'hta
 type Row = Omit<DirectiveSpec, 'key' | 'nginxName' | 'needsReload' | 'serverOnly' | 'identity' | 'enterpriseOnly'> &
   Partial<Pick<DirectiveSpec, 'identity' | 'enterpriseOnly'>>;
 
-function row(nginxName: string, r: Row): DirectiveSpec {
+function row<K extends string>(nginxName: K, r: Row): DirectiveSpec<K> {
   const serverOnly = r.contexts.apache.length > 0 && r.contexts.apache.every((c) => c === 'server');
   return {
     key: nginxName,
@@ -63,7 +63,7 @@ function row(nginxName: string, r: Row): DirectiveSpec {
   };
 }
 
-function enterprise(nginxName: string, apacheName: string, type: DirectiveType, explain: string): DirectiveSpec {
+function enterprise<K extends string>(nginxName: K, apacheName: string, type: DirectiveType, explain: string): DirectiveSpec<K> {
   return row(nginxName, {
     apacheName,
     contexts: { apache: [], nginx: [] },
@@ -79,7 +79,7 @@ function enterprise(nginxName: string, apacheName: string, type: DirectiveType, 
 }
 
 /** Every directive the panel knows, in the order people read them. */
-export const CATALOG: readonly DirectiveSpec[] = Object.freeze([
+export const CATALOG = Object.freeze([
   // App identity: written by Plesk's Node.js extension; we read them, rarely change them.
   row('passenger_enabled', {
     apacheName: 'PassengerEnabled',
@@ -258,7 +258,13 @@ export const CATALOG: readonly DirectiveSpec[] = Object.freeze([
   enterprise('passenger_memory_limit', 'PassengerMemoryLimit', 'integer', 'Memory cap per process in MB (Enterprise).'),
 ]);
 
-const byKey = new Map<string, DirectiveSpec>();
+/** Every catalog key as a literal: `passenger_min_instances` | `passenger_sticky_sessions` | ... */
+export type DirectiveKey = (typeof CATALOG)[number]['key'];
+
+/** A catalog entry, its key one of the catalog's. */
+export type CatalogSpec = DirectiveSpec<DirectiveKey>;
+
+const byKey = new Map<string, CatalogSpec>();
 for (const spec of CATALOG) {
   byKey.set(spec.nginxName, spec);
   byKey.set(spec.apacheName.toLowerCase(), spec);
@@ -269,19 +275,19 @@ for (const spec of CATALOG) {
  * The spec for a name in any of its spellings: nginx name (`passenger_min_instances`), the same
  * without the prefix (`min_instances`), or the Apache name in any letter case (`passengermininstances`).
  */
-export function lookupDirective(name: string): DirectiveSpec | undefined {
+export function lookupDirective(name: string): CatalogSpec | undefined {
   const trimmed = name.trim();
   return byKey.get(trimmed) ?? byKey.get(trimmed.toLowerCase());
 }
 
 /** Like `lookupDirective`, but for names coming from nginx files, where names are case-sensitive. */
-export function lookupNginxDirective(name: string): DirectiveSpec | undefined {
+export function lookupNginxDirective(name: string): CatalogSpec | undefined {
   const spec = byKey.get(name);
   return spec && spec.nginxName === name ? spec : undefined;
 }
 
 /** Like `lookupDirective`, but only Apache names (Apache compares them case-insensitively). */
-export function lookupApacheDirective(name: string): DirectiveSpec | undefined {
+export function lookupApacheDirective(name: string): CatalogSpec | undefined {
   const spec = byKey.get(name.toLowerCase());
   return spec && spec.apacheName.toLowerCase() === name.toLowerCase() ? spec : undefined;
 }

@@ -1,4 +1,4 @@
-import { type DirectiveValue, lookupDirective } from '../passenger/catalog.js';
+import { type DirectiveKey, type DirectiveValue, lookupDirective } from '../passenger/catalog.js';
 import { cookieAttributesHaveSecure } from '../passenger/value-check.js';
 import { findManagedBlock } from '../passenger/managed-block.js';
 import type { DomainInventory } from '../plesk/inventory.js';
@@ -6,7 +6,7 @@ import type { Finding } from '../diagnose/findings.js';
 
 /** One setting the profile wants for a domain; `value: null` means "our managed line must go". */
 export interface DesiredSetting {
-  key: string;
+  key: DirectiveKey;
   value: DirectiveValue | null;
   /** Why, in one sentence people can read in a plan. */
   reason: string;

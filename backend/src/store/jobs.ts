@@ -1,9 +1,10 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { z } from 'zod';
 import { newId } from './ids.js';
-import { fromJson, nowIso, toJson } from './json.js';
+import { jsonText, nowIso, parseRow, toJson } from './json.js';
+import { type DomainState, DomainStateSchema, type JobStatus, JobStatusSchema } from './states.js';
 
-/** 'interrupted' is set at start-up for jobs that were running when the backend stopped. */
-export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'partial' | 'cancelled' | 'interrupted';
+export type { DomainState, JobStatus } from './states.js';
 
 export interface JobRecord {
   id: string;
@@ -19,56 +20,58 @@ export interface JobRecord {
   endedAt: string | undefined;
 }
 
-/** Where one domain of a job stands; the job runner defines the states it uses (planned, written, verified, ...). */
+/** Where one domain of a job stands. */
 export interface JobDomainState {
   jobId: string;
   server: string;
   domain: string;
-  state: string;
+  state: DomainState;
   changeId: string | undefined;
   message: string | undefined;
   updatedAt: string;
 }
 
-interface JobRow {
-  id: string;
-  kind: string;
-  actor: string;
-  request_json: string;
-  plan_json: string | null;
-  status: JobStatus;
-  summary_json: string | null;
-  created_at: string;
-  updated_at: string;
-  ended_at: string | null;
-}
+const JobRowSchema = z.object({
+  id: z.string(),
+  kind: z.string(),
+  actor: z.string(),
+  request_json: jsonText,
+  plan_json: jsonText.nullable(),
+  status: JobStatusSchema,
+  summary_json: jsonText.nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  ended_at: z.string().nullable(),
+});
 
-interface JobDomainRow {
-  job_id: string;
-  server: string;
-  domain: string;
-  state: string;
-  change_id: string | null;
-  message: string | null;
-  updated_at: string;
-}
+const JobDomainRowSchema = z.object({
+  job_id: z.string(),
+  server: z.string(),
+  domain: z.string(),
+  state: DomainStateSchema,
+  change_id: z.string().nullable(),
+  message: z.string().nullable(),
+  updated_at: z.string(),
+});
 
-function jobFromRow(r: JobRow): JobRecord {
+function jobFromRow(row: unknown): JobRecord {
+  const r = parseRow(JobRowSchema, 'jobs', row);
   return {
     id: r.id,
     kind: r.kind,
     actor: r.actor,
-    request: fromJson(r.request_json),
-    plan: fromJson(r.plan_json),
+    request: r.request_json,
+    plan: r.plan_json ?? undefined,
     status: r.status,
-    summary: fromJson(r.summary_json),
+    summary: r.summary_json ?? undefined,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     endedAt: r.ended_at ?? undefined,
   };
 }
 
-function domainFromRow(r: JobDomainRow): JobDomainState {
+function domainFromRow(row: unknown): JobDomainState {
+  const r = parseRow(JobDomainRowSchema, 'job_domains', row);
   return {
     jobId: r.job_id,
     server: r.server,
@@ -85,9 +88,9 @@ const UNFINISHED: JobStatus[] = ['queued', 'running'];
 export class JobsRepository {
   private readonly db: Database;
   private readonly insertJob: Statement<Record<string, unknown>>;
-  private readonly selectJob: Statement<[string], JobRow>;
+  private readonly selectJob: Statement<[string], unknown>;
   private readonly upsertDomain: Statement<Record<string, unknown>>;
-  private readonly selectDomains: Statement<[string], JobDomainRow>;
+  private readonly selectDomains: Statement<[string], unknown>;
 
   constructor(db: Database) {
     this.db = db;
@@ -155,10 +158,16 @@ export class JobsRepository {
         : this.db
             .prepare('SELECT * FROM jobs WHERE status = ? ORDER BY created_at DESC, rowid DESC LIMIT ?')
             .all(filter.status, filter.limit ?? 100);
-    return (rows as JobRow[]).map(jobFromRow);
+    return rows.map(jobFromRow);
   }
 
-  setDomainState(jobId: string, server: string, domain: string, state: string, extra: { changeId?: string; message?: string } = {}): void {
+  setDomainState(
+    jobId: string,
+    server: string,
+    domain: string,
+    state: DomainState,
+    extra: { changeId?: string; message?: string } = {},
+  ): void {
     this.upsertDomain.run({
       jobId,
       server,
@@ -180,11 +189,14 @@ export class JobsRepository {
    */
   markInterrupted(): JobRecord[] {
     const placeholders = UNFINISHED.map(() => '?').join(', ');
-    const rows = this.db.prepare(`SELECT * FROM jobs WHERE status IN (${placeholders})`).all(...UNFINISHED) as JobRow[];
+    const jobs = this.db
+      .prepare(`SELECT * FROM jobs WHERE status IN (${placeholders})`)
+      .all(...UNFINISHED)
+      .map(jobFromRow);
     const mark = this.db.prepare(`UPDATE jobs SET status = 'interrupted', updated_at = ? WHERE id = ?`);
     this.db.transaction(() => {
-      for (const row of rows) mark.run(nowIso(), row.id);
+      for (const job of jobs) mark.run(nowIso(), job.id);
     })();
-    return rows.map((r) => ({ ...jobFromRow(r), status: 'interrupted' as const }));
+    return jobs.map((j) => ({ ...j, status: 'interrupted' as const }));
   }
 }

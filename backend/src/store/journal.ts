@@ -1,14 +1,13 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { z } from 'zod';
 import type { EventSink, StepEvent } from '../events.js';
 import type { JournalPort } from '../jobs/journal-port.js';
 import { newId } from './ids.js';
-import { fromJson, nowIso, toJson } from './json.js';
+import { jsonText, nowIso, parseRow, toJson } from './json.js';
+import { type DomainState, DomainStateSchema } from './states.js';
 
-/**
- * Common change statuses (the change flow owns the exact set): planned, running, applied, verified,
- * nothing-to-do, refused, failed, rolled-back, rollback-failed, interrupted.
- */
-export type ChangeStatus = string;
+/** A change row's status is the state of that domain's change (store/states.ts). */
+export type ChangeStatus = DomainState;
 
 export interface ChangeRecord {
   id: string;
@@ -83,46 +82,56 @@ export interface EventRecord extends StepEvent {
   jobId: string | undefined;
 }
 
-interface ChangeRow {
-  id: string;
-  job_id: string | null;
-  server: string;
-  domain: string | null;
-  actor: string;
-  kind: string;
-  request_json: string;
-  plan_json: string | null;
-  diff: string | null;
-  verdict: string | null;
-  checkpoint_id: string | null;
-  status: string;
-  created_at: string;
-  ended_at: string | null;
-}
+const ChangeRowSchema = z.object({
+  id: z.string(),
+  job_id: z.string().nullable(),
+  server: z.string(),
+  domain: z.string().nullable(),
+  actor: z.string(),
+  kind: z.string(),
+  request_json: jsonText,
+  plan_json: jsonText.nullable(),
+  diff: z.string().nullable(),
+  verdict: z.string().nullable(),
+  checkpoint_id: z.string().nullable(),
+  status: DomainStateSchema,
+  created_at: z.string(),
+  ended_at: z.string().nullable(),
+});
 
-interface EventRow {
-  id: number;
-  change_id: string | null;
-  job_id: string | null;
-  at: string;
-  step: string;
-  status: StepEvent['status'];
-  server: string | null;
-  domain: string | null;
-  message: string;
-  data_json: string | null;
-}
+const EventRowSchema = z.object({
+  id: z.number(),
+  change_id: z.string().nullable(),
+  job_id: z.string().nullable(),
+  at: z.string(),
+  step: z.string(),
+  status: z.enum(['start', 'ok', 'fail', 'info']),
+  server: z.string().nullable(),
+  domain: z.string().nullable(),
+  message: z.string(),
+  data_json: jsonText.nullable(),
+});
 
-interface CheckpointRow {
-  id: string;
-  server: string;
-  domain: string | null;
-  reason: string | null;
-  files_json: string;
-  created_at: string;
-}
+const CheckpointFileSchema = z.object({
+  path: z.string(),
+  existed: z.boolean(),
+  content: z.string().nullable(),
+  sha256: z.string().nullable(),
+  encoding: z.enum(['utf8', 'latin1']).optional(),
+  mode: z.string().optional(),
+});
 
-function changeFromRow(r: ChangeRow): ChangeRecord {
+const CheckpointRowSchema = z.object({
+  id: z.string(),
+  server: z.string(),
+  domain: z.string().nullable(),
+  reason: z.string().nullable(),
+  files_json: jsonText.pipe(z.array(CheckpointFileSchema)),
+  created_at: z.string(),
+});
+
+function changeFromRow(row: unknown): ChangeRecord {
+  const r = parseRow(ChangeRowSchema, 'changes', row);
   return {
     id: r.id,
     jobId: r.job_id ?? undefined,
@@ -130,8 +139,8 @@ function changeFromRow(r: ChangeRow): ChangeRecord {
     domain: r.domain ?? undefined,
     actor: r.actor,
     kind: r.kind,
-    request: fromJson(r.request_json),
-    plan: fromJson(r.plan_json),
+    request: r.request_json,
+    plan: r.plan_json ?? undefined,
     diff: r.diff ?? undefined,
     verdict: r.verdict ?? undefined,
     checkpointId: r.checkpoint_id ?? undefined,
@@ -141,7 +150,8 @@ function changeFromRow(r: ChangeRow): ChangeRecord {
   };
 }
 
-function eventFromRow(r: EventRow): EventRecord {
+function eventFromRow(row: unknown): EventRecord {
+  const r = parseRow(EventRowSchema, 'events', row);
   const event: EventRecord = {
     id: r.id,
     changeId: r.change_id ?? undefined,
@@ -153,17 +163,25 @@ function eventFromRow(r: EventRow): EventRecord {
   };
   if (r.server !== null) event.server = r.server;
   if (r.domain !== null) event.domain = r.domain;
-  if (r.data_json !== null) event.data = JSON.parse(r.data_json);
+  if (r.data_json !== null) event.data = r.data_json;
   return event;
 }
 
-function checkpointFromRow(r: CheckpointRow): CheckpointRecord {
+function checkpointFromRow(row: unknown): CheckpointRecord {
+  const r = parseRow(CheckpointRowSchema, 'checkpoints', row);
   return {
     id: r.id,
     server: r.server,
     domain: r.domain,
     reason: r.reason ?? undefined,
-    files: JSON.parse(r.files_json) as CheckpointFile[],
+    files: r.files_json.map((f) => ({
+      path: f.path,
+      existed: f.existed,
+      content: f.content,
+      sha256: f.sha256,
+      ...(f.encoding ? { encoding: f.encoding } : {}),
+      ...(f.mode !== undefined ? { mode: f.mode } : {}),
+    })),
     createdAt: r.created_at,
   };
 }
@@ -181,10 +199,10 @@ const PATCH_COLUMNS: Record<keyof ChangePatch, { column: string; json: boolean }
 export class JournalRepository implements JournalPort {
   private readonly db: Database;
   private readonly insertChange: Statement<Record<string, unknown>>;
-  private readonly selectChange: Statement<[string], ChangeRow>;
+  private readonly selectChange: Statement<[string], unknown>;
   private readonly insertEvent: Statement<Record<string, unknown>>;
   private readonly insertCheckpoint: Statement<Record<string, unknown>>;
-  private readonly selectCheckpoint: Statement<[string], CheckpointRow>;
+  private readonly selectCheckpoint: Statement<[string], unknown>;
 
   constructor(db: Database) {
     this.db = db;
@@ -256,7 +274,7 @@ export class JournalRepository implements JournalPort {
       values.jobId = filter.jobId;
     }
     const sql = `SELECT * FROM changes ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC LIMIT @limit`;
-    return (this.db.prepare(sql).all(values) as ChangeRow[]).map(changeFromRow);
+    return this.db.prepare(sql).all(values).map(changeFromRow);
   }
 
   addEvent(owner: EventOwner, event: StepEvent): number {
@@ -281,7 +299,7 @@ export class JournalRepository implements JournalPort {
       owner.changeId !== undefined
         ? this.db.prepare('SELECT * FROM events WHERE change_id = ? ORDER BY id').all(owner.changeId)
         : this.db.prepare('SELECT * FROM events WHERE job_id = ? ORDER BY id').all(owner.jobId ?? null);
-    return (rows as EventRow[]).map(eventFromRow);
+    return rows.map(eventFromRow);
   }
 
   /** An EventSink that journals every event, then hands it on (to the UI or the terminal). */
@@ -324,6 +342,6 @@ export class JournalRepository implements JournalPort {
         : this.db
             .prepare('SELECT * FROM checkpoints WHERE server = ? AND domain = ? ORDER BY created_at DESC, rowid DESC LIMIT ?')
             .all(server, domain, limit);
-    return (rows as CheckpointRow[]).map(checkpointFromRow);
+    return rows.map(checkpointFromRow);
   }
 }

@@ -1,10 +1,10 @@
 import { errorMessage } from '../errors.js';
-import type { BulkRunner } from '../jobs/bulk-runner.js';
+import type { JobRunner } from '../jobs/job-runner.js';
 import type { InventoryService } from '../plesk/inventory-service.js';
 import type { BulkPort } from './services.js';
 
 export interface BulkPortOptions {
-  runner: Pick<BulkRunner, 'start'>;
+  runner: Pick<JobRunner, 'startBulk'>;
   /** Servers whose reads are dropped when a bulk job ends, so the overview shows the new verdicts. */
   inventory?: Pick<InventoryService<unknown>, 'invalidate'>;
   onError?: (message: string, err: unknown) => void;
@@ -21,7 +21,7 @@ export function bulkPort(options: BulkPortOptions): BulkPort {
         const servers = [...new Set(selection.map((s) => s.server))];
         let created = false;
         options.runner
-          .start(
+          .startBulk(
             {
               profile: profile as 'socketio-safe',
               selection: { kind: 'list', domains: [...new Set(selection.map((s) => s.domain))] },
@@ -34,7 +34,9 @@ export function bulkPort(options: BulkPortOptions): BulkPort {
             },
           )
           .then(
-            () => servers.forEach((s) => options.inventory?.invalidate(s)),
+            () => {
+              for (const s of servers) options.inventory?.invalidate(s);
+            },
             (err: unknown) => {
               // Refused before the job existed (bad request): the form shows the reason; later failures are in the job.
               if (!created) reject(err);

@@ -1,18 +1,20 @@
 import type { ServerEntry } from '../config/types.js';
 import type { ServerDiagnosis } from '../diagnose/diagnose.js';
-import { ValidationError, errorMessage } from '../errors.js';
-import { stepEvent, type StepEvent } from '../events.js';
-import type { ChangeResult, ChangeService } from '../jobs/change-service.js';
+import { ValidationError } from '../errors.js';
+import type { ChangeService } from '../jobs/change-service.js';
 import type { JobEvent, JobEventBus } from '../jobs/event-bus.js';
+import type { JobRunner } from '../jobs/job-runner.js';
 import type { InventoryService } from '../plesk/inventory-service.js';
-import type { JobRecord, JobStatus, Store } from '../store/index.js';
-import type { DomainDetail, DomainHistoryEntry, DomainPort, DomainRequest, JobView, JobsPort } from './services.js';
+import type { JobRecord, Store } from '../store/index.js';
+import type { DomainDetail, DomainHistoryEntry, DomainPort, JobView, JobsPort } from './services.js';
 import type { JobScope } from './users.js';
 
 export interface ChangeJobsOptions {
   servers: { list(): ServerEntry[] };
   inventory: InventoryService<ServerDiagnosis>;
+  /** Plans (previews) only; changes run as jobs through the runner. */
   changes: ChangeService;
+  runner: JobRunner;
   store: Pick<Store, 'jobs' | 'journal'>;
   events: JobEventBus;
   /** A page view reuses a read younger than this. Default 60 s. */
@@ -21,41 +23,26 @@ export interface ChangeJobsOptions {
   onError?: (message: string, err: unknown) => void;
 }
 
-/** The last event of every job this module runs: pages stop waiting when they see it. */
-export const JOB_END_STEP = 'job';
-
-/** Job kinds this module creates (bulk jobs belong to the bulk runner). */
-const SINGLE_KINDS = new Set(['apply', 'set', 'rollback']);
+export { JOB_END_STEP } from '../jobs/job-runner.js';
 
 /**
- * Runs one domain's change (profile, edits or rollback) as a job: a job row in the store, every step
- * published on the event bus as it happens and kept in the journal, and a closing `job` event that
- * carries the result once the inventory was read again, so a page reloading the domain sees the new verdict.
- * Also answers the job pages (scope, history, per-domain state) for every job kept in the store.
+ * The domain pages' side of the job runner (jobs/job-runner.ts): finds the server hosting a domain,
+ * starts its change as a job whose closing `job` event carries the verdict once the inventory was read
+ * again (so a page reloading the domain sees it), and answers the job pages (scope, history, per-domain
+ * state) for every job kept in the store.
  */
 export function changeJobs(options: ChangeJobsOptions): { domains: DomainPort; jobs: JobsPort } {
   const { store, events, changes, inventory } = options;
   const maxAgeMs = options.maxAgeMs ?? 60_000;
-  const running = new Set<Promise<void>>();
 
-  // Single-domain jobs run inside the panel process; one still "running" from an earlier process was cut
-  // off when that process stopped. Say so (the domain's lock and checkpoint tell what happened to its files).
-  for (const job of store.jobs.list({ status: 'running', limit: 1000 })) {
-    if (!SINGLE_KINDS.has(job.kind)) continue;
-    store.jobs.update(job.id, { status: 'interrupted', endedAt: new Date().toISOString() });
-    const event = stepEvent(
-      JOB_END_STEP,
-      'fail',
-      'Interrupted: the panel stopped while this job ran. Check the domain page and roll back if its change is incomplete.',
-    );
-    store.journal.addEvent({ jobId: job.id }, event);
-  }
+  // A job still "running" whose process is gone (an earlier panel, a killed CLI) is interrupted: say so.
+  options.runner.reconcileInterrupted();
 
   /** The server hosting a domain, from cached reads first, then fresh ones. */
   const locate = async (domain: string): Promise<{ server: ServerEntry; detail: DomainDetail } | null> => {
     const name = domain.toLowerCase();
     for (const server of options.servers.list()) {
-      let read;
+      let read: Awaited<ReturnType<typeof inventory.get>>;
       try {
         read = await inventory.get(server, maxAgeMs);
       } catch {
@@ -88,58 +75,6 @@ export function changeJobs(options: ChangeJobsOptions): { domains: DomainPort; j
     return found;
   };
 
-  const publish = (jobId: string, event: StepEvent, keep: boolean): void => {
-    if (keep) store.journal.addEvent({ jobId }, event);
-    events.publish({ ...event, jobId });
-  };
-
-  const run = async (jobId: string, server: ServerEntry, domain: string, request: DomainRequest, actor: string): Promise<void> => {
-    const sink = (event: StepEvent): void => publish(jobId, event, false); // the change service journals these itself
-    let result: ChangeResult | null = null;
-    let failure: string | null = null;
-    try {
-      result =
-        request.kind === 'rollback'
-          ? await changes.rollback(server, domain, { actor, jobId, events: sink })
-          : await changes.apply(server, domain, request, { actor, jobId, events: sink });
-    } catch (err) {
-      failure = errorMessage(err);
-    }
-    const status = result?.status ?? 'failed';
-    const ok = result !== null && result.exitCode === 0;
-    const jobStatus: JobStatus = ok ? 'succeeded' : 'failed';
-    store.jobs.setDomainState(jobId, server.name, domain, status, {
-      ...(result?.changeId ? { changeId: result.changeId } : {}),
-      message: (failure ?? result?.message ?? '').slice(0, 500),
-    });
-    store.jobs.update(jobId, {
-      status: jobStatus,
-      summary: { status, message: failure ?? result?.message ?? null },
-      endedAt: new Date().toISOString(),
-    });
-    // Read the server again so the verdict badge reflects the change before the page is told the job ended.
-    try {
-      await inventory.refresh(server);
-    } catch {
-      inventory.invalidate(server.name);
-    }
-    const verdict = (await locate(domain))?.detail.diagnosis.verdict ?? null;
-    publish(
-      jobId,
-      stepEvent(
-        JOB_END_STEP,
-        ok ? 'ok' : 'fail',
-        ok ? endMessage(status) : `Ended: ${status}${failure ? ` (${failure})` : result?.message ? ` (${result.message})` : ''}`,
-        {
-          domain,
-          server: server.name,
-          data: { result: status, verdict },
-        },
-      ),
-      true,
-    );
-  };
-
   const domains: DomainPort = {
     detail: async (domain) => (await locate(domain))?.detail ?? null,
 
@@ -155,22 +90,19 @@ export function changeJobs(options: ChangeJobsOptions): { domains: DomainPort; j
 
     start: async (domain, request, actor) => {
       const { server } = await mustLocate(domain);
-      const job = store.jobs.create({
-        kind: request.kind === 'profile' ? 'apply' : request.kind,
-        actor,
-        request: { server: server.name, domain, request },
-        status: 'running',
+      const { jobId, done } = options.runner.startChange(server, domain, request, actor, {
+        // Read the server again so the verdict badge reflects the change before the page is told the job ended.
+        beforeEnd: async () => {
+          try {
+            await inventory.refresh(server);
+          } catch {
+            inventory.invalidate(server.name);
+          }
+          return { verdict: (await locate(domain))?.detail.diagnosis.verdict ?? null };
+        },
       });
-      store.jobs.setDomainState(job.id, server.name, domain, 'running');
-      publish(
-        job.id,
-        stepEvent(JOB_END_STEP, 'start', `Started by ${actor}: ${describeRequest(request)} on ${domain}`, { domain, server: server.name }),
-        true,
-      );
-      const work = run(job.id, server, domain, request, actor).catch((err: unknown) => options.onError?.(`job ${job.id} failed`, err));
-      running.add(work);
-      void work.finally(() => running.delete(work));
-      return { jobId: job.id };
+      void done.catch((err: unknown) => options.onError?.(`job ${jobId} failed`, err));
+      return { jobId };
     },
 
     history: async (domain) => {
@@ -235,28 +167,4 @@ export function changeJobs(options: ChangeJobsOptions): { domains: DomainPort; j
   };
 
   return { domains, jobs };
-}
-
-function describeRequest(request: DomainRequest): string {
-  switch (request.kind) {
-    case 'profile':
-      return `profile ${request.profile}`;
-    case 'set':
-      return `set ${request.settings.map((s) => `${s.key}=${s.value === null ? '(remove)' : String(s.value)}`).join(' ')}`;
-    case 'rollback':
-      return 'rollback of the last change';
-  }
-}
-
-function endMessage(status: string): string {
-  switch (status) {
-    case 'verified':
-      return 'Verified: the change is live and the probe passed';
-    case 'nothing-to-do':
-      return 'Nothing to do: the domain already has these settings';
-    case 'applied':
-      return 'Applied (not verified)';
-    default:
-      return `Ended: ${status}`;
-  }
 }

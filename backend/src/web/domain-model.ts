@@ -1,6 +1,6 @@
 import type { ChangePlan, RequestedSetting } from '../apply/plan.js';
 import { ValidationError } from '../errors.js';
-import { CATALOG, directiveName, type DirectiveSpec, type DirectiveValue } from '../passenger/catalog.js';
+import { CATALOG, directiveName, type DirectiveSpec, type DirectiveValue, type CatalogSpec } from '../passenger/catalog.js';
 import { chooseDomainTarget } from '../passenger/placement.js';
 import { checkValue } from '../passenger/value-check.js';
 import type { DomainInventory, ResolvedSetting } from '../plesk/inventory.js';
@@ -24,7 +24,7 @@ export function verdictLabel(verdict: string): string {
 }
 
 /** Directives a domain's owner may tune here: per-domain knobs that open source Passenger accepts. */
-export function editableDirectives(domain: Pick<DomainInventory, 'mode' | 'htaccessOverrides'>): DirectiveSpec[] {
+export function editableDirectives(domain: Pick<DomainInventory, 'mode' | 'htaccessOverrides'>): CatalogSpec[] {
   return CATALOG.filter((spec) => {
     if (spec.identity || spec.serverOnly || spec.enterpriseOnly) return false;
     try {

@@ -31,6 +31,7 @@ describe('web: change jobs over the store', () => {
       servers: services.servers,
       inventory: services.inventory,
       changes: services.changes,
+      runner: services.runner,
       store: services.store,
       events: services.events,
     });
