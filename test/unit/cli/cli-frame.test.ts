@@ -8,7 +8,7 @@ import { ExitCode, exitCodeFor, UsageError } from '../../../backend/src/cli/exit
 import { formatEvent, formatTable } from '../../../backend/src/cli/output.js';
 import { runCli } from '../../../backend/src/cli/run.js';
 import { ValidationError } from '../../../backend/src/errors.js';
-import { createLogger, createServices, type ServiceOptions } from '../../../backend/src/main.js';
+import { createLogger, createServices, type ServiceOptions, webPanel } from '../../../backend/src/main.js';
 import { SshAuthError, SshCommandError, SshHostKeyError, SshTimeoutError, SshUnreachableError } from '../../../backend/src/ssh/errors.js';
 
 class Capture extends Writable {
@@ -127,6 +127,7 @@ describe('cli frame', () => {
         // No demo host here: the result must not depend on whether the test host is set up.
         createServices: (options: ServiceOptions) =>
           createServices({ ...options, demoConnectionPath: join(dir, 'none.json'), logger: createLogger('silent'), env: {} }),
+        web: webPanel,
       });
       return { code, stdout: stdout.text, stderr: stderr.text };
     }
