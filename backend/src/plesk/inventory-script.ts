@@ -253,8 +253,8 @@ export function parseGeneratedGrep(data: Buffer): Map<string, GeneratedLine[]> {
     const colon = rest.indexOf(':');
     const line = Number(rest.slice(0, colon));
     if (colon < 1 || !Number.isInteger(line)) continue;
-    let list = result.get(path);
-    if (!list) result.set(path, (list = []));
+    const list = result.get(path) ?? [];
+    result.set(path, list);
     list.push({ line, text: rest.slice(colon + 1).replace(/\r$/, '') });
   }
   return result;

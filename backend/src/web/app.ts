@@ -60,7 +60,7 @@ const consoleLog: PanelLogger = {
 
 export function normaliseBasePath(basePath: string | undefined): string {
   const trimmed = (basePath ?? '').replace(/\/+$/, '');
-  if (trimmed !== '' && !/^\/[A-Za-z0-9._~\/-]+$/.test(trimmed)) {
+  if (trimmed !== '' && !/^\/[A-Za-z0-9._~/-]+$/.test(trimmed)) {
     throw new PanelError('invalid_base_path', `The base path ${JSON.stringify(basePath)} is not a plain URL path.`, {
       hint: 'use a form like /modules/passenger-panel/panel',
     });
@@ -221,15 +221,13 @@ export async function startPanel(options: StartPanelOptions): Promise<RunningPan
       res.status(status).json({ error: code, message: text });
       return;
     }
-    res
-      .status(status)
-      .send(
-        views.render('message', layoutFor(res, basePath, 'Error'), {
-          heading: status === 403 ? 'Not allowed' : status === 401 ? 'Please log in' : 'Error',
-          text,
-          code,
-        }),
-      );
+    res.status(status).send(
+      views.render('message', layoutFor(res, basePath, 'Error'), {
+        heading: status === 403 ? 'Not allowed' : status === 401 ? 'Please log in' : 'Error',
+        text,
+        code,
+      }),
+    );
   });
 
   await new Promise<void>((resolve, reject) => {
