@@ -5,6 +5,7 @@
 import type { ServerDiagnosis } from '../diagnose/diagnose.js';
 import type { Finding, Verdict } from '../diagnose/findings.js';
 import type { DomainInventory, ProcessInfo, ResolvedSetting, ServerInventory } from '../plesk/inventory.js';
+import { pleskLayout } from '../plesk/layout.js';
 import { CATALOG, directiveName } from '../passenger/catalog.js';
 import { type Column, flattenControls, formatTable } from './output.js';
 
@@ -75,7 +76,7 @@ const VALUE_W = 22;
 function describeSource(s: ResolvedSetting, domain?: DomainInventory): string {
   if (s.source === 'default') return 'default';
   if (!s.file) return s.source;
-  const own = domain && (s.file.startsWith(`/var/www/vhosts/system/${domain.name}/conf/`) || domain.files.some((f) => f.path === s.file));
+  const own = domain && (pleskLayout.isInSystemConfDir(domain.name, s.file) || domain.files.some((f) => f.path === s.file));
   const file = own ? s.file.slice(s.file.lastIndexOf('/') + 1) : s.file;
   return `${s.source} ${file}${s.line !== undefined ? `:${s.line}` : ''}`;
 }
@@ -126,7 +127,7 @@ export function renderDomain(server: DiagnosedServer, domain: DomainInventory, w
     if ((spec.enterpriseOnly || !exists) && s.source === 'default') continue;
     out.push(...settingLine(directiveName(spec, domain.mode), s));
     const http = domain.effectiveHttp[spec.key];
-    const generated = (x: ResolvedSetting) => /\/last_(httpd|nginx)\.conf$/.test(x.file ?? '');
+    const generated = (x: ResolvedSetting) => x.file !== undefined && pleskLayout.isGeneratedFile(x.file);
     if (
       domain.https &&
       http &&

@@ -1,6 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { PanelError } from '../errors.js';
 import { shScript } from '../ssh/quote.js';
+import { pleskLayout } from './layout.js';
 import { readTar } from './tar.js';
 
 /**
@@ -28,7 +29,7 @@ export interface InventoryPaths {
   systemDir: string;
 }
 
-export const PLESK_PATHS: InventoryPaths = { systemDir: '/var/www/vhosts/system' };
+export const PLESK_PATHS: InventoryPaths = { systemDir: pleskLayout.systemRoot };
 
 /** Lines of last_httpd.conf / last_nginx.conf worth shipping: block structure, identity, TLS, Passenger. */
 export const GENERATED_LINE_PATTERN =
