@@ -1,7 +1,7 @@
 /**
  * Composition root: the one place that builds services (config, store, logger, servers, SSH pool) and
  * hands them to cli/ and web/. Other modules add their service here, built from these, and list it in
- * `Services`; nothing else constructs services.
+ * `Services` (cli/services.ts); nothing else constructs services, and nothing imports this file.
  *
  * Run directly (`node dist/backend/src/main.js <command>`) or through bin/passenger-panel.mjs.
  */
@@ -9,18 +9,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { runCli } from './cli/run.js';
-import {
-  EMPTY_CONFIG,
-  loadConfigFile,
-  panelPaths,
-  readDemoServer,
-  ServerRegistry,
-  type LoadedConfig,
-  type PanelPaths,
-} from './config/index.js';
-import { createStore, DATABASE_FILE, openDatabase, type Database, type Store } from './store/index.js';
+import type { ServiceOptions, Services, WebPanel } from './cli/services.js';
+import { EMPTY_CONFIG, loadConfigFile, panelPaths, readDemoServer, ServerRegistry, type PanelPaths } from './config/index.js';
+import { createStore, DATABASE_FILE, openDatabase } from './store/index.js';
 import { SessionPool } from './ssh/pool.js';
-import { diagnoseServer, type ServerDiagnosis } from './diagnose/diagnose.js';
+import { diagnoseServer } from './diagnose/diagnose.js';
 import { InventoryService } from './plesk/inventory-service.js';
 import { DomainLocks } from './apply/domain-lock.js';
 import { DomainLockRows } from './store/domain-locks.js';
@@ -32,46 +25,14 @@ import { sshPorts } from './jobs/ports.js';
 import { JobRunner } from './jobs/job-runner.js';
 import type { ServerEntry } from './config/types.js';
 import type { PublicEndpoint } from './verify/verifier.js';
+import { bulkPort } from './web/bulk-port.js';
+import { changeJobs } from './web/change-jobs.js';
+import { inventoryPort } from './web/inventory-port.js';
+import { hashPasswordFromStream } from './web/password.js';
+import { resolveServeOptions, runServe } from './web/serve.js';
+import type { PanelServices } from './web/services.js';
 
-export interface ServiceOptions {
-  /** Config file; default $PASSENGER_PANEL_CONFIG; none means no configured servers. */
-  configPath?: string | undefined;
-  /** Data directory; default $PASSENGER_PANEL_DATA or ./data. */
-  dataDir?: string | undefined;
-  /** SQLite file; default <dataDir>/passenger-panel.sqlite. ':memory:' for tests. */
-  databasePath?: string | undefined;
-  /** Demo host connection file; default test/host/.state/connection.json. */
-  demoConnectionPath?: string | undefined;
-  /** Include the demo host even when other servers are configured (`serve --demo`). */
-  demo?: boolean | undefined;
-  /** pino level; default $PASSENGER_PANEL_LOG_LEVEL or 'info'. */
-  logLevel?: string | undefined;
-  /** A ready logger (tests); otherwise one writing JSON lines to stderr. */
-  logger?: Logger | undefined;
-  env?: NodeJS.ProcessEnv;
-}
-
-export interface Services {
-  paths: PanelPaths;
-  config: LoadedConfig;
-  logger: Logger;
-  db: Database;
-  store: Store;
-  servers: ServerRegistry;
-  pool: SessionPool;
-  /** Whole-server reads (one SSH exec each) with their diagnosis; the last read per server is cached. */
-  inventory: InventoryService<ServerDiagnosis>;
-  /** Single-domain changes (plan, apply with verification and rollback, history), journaled in the store. */
-  changes: ChangeService;
-  /** Bulk jobs across servers (one config test and at most one reload per server), durable and resumable. */
-  bulk: BulkRunner;
-  /** The one job runner: every change (apply, set, rollback, bulk) runs as a durable job through it. */
-  runner: JobRunner;
-  /** Live job events for the web pages and the CLI. */
-  events: JobEventBus;
-  /** Closes SSH sessions and the database. Safe to call twice. */
-  close(): Promise<void>;
-}
+export type { ServiceOptions, Services } from './cli/services.js';
 
 // Anything that could carry a secret is censored before a log line is written.
 const REDACT_PATHS = [
@@ -183,9 +144,39 @@ export function publicEndpointOf(server: ServerEntry): PublicEndpoint {
   return { address: server.host, httpPort: 80, httpsPort: 443 };
 }
 
+/** web/'s ports over the services: the pages read and change through these only. */
+function panelServices(services: Services): PanelServices {
+  const onError = (message: string, err: unknown): void => services.logger.error({ err }, message);
+  const { domains, jobs } = changeJobs({
+    servers: services.servers,
+    inventory: services.inventory,
+    changes: services.changes,
+    runner: services.runner,
+    store: services.store,
+    events: services.events,
+    onError,
+  });
+  return {
+    inventory: inventoryPort({ servers: services.servers, inventory: services.inventory }),
+    domains,
+    jobs,
+    bulk: bulkPort({ runner: services.runner, inventory: services.inventory, onError }),
+  };
+}
+
+/** The web panel as `serve` and `hash-password` use it. */
+export const webPanel: WebPanel = {
+  async start(flags, services, print) {
+    // Flags first, so a bad one fails before the config, database or panel open.
+    const options = resolveServeOptions(flags);
+    return runServe(options, panelServices(await services()), print);
+  },
+  hashPassword: hashPasswordFromStream,
+};
+
 /** CLI entry: runs one command and returns its exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  return runCli(argv, { createServices });
+  return runCli(argv, { createServices, web: webPanel });
 }
 
 // Started as a script (npm start), not imported (bin/, tests).

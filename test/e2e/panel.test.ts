@@ -93,7 +93,7 @@ class BrowserUnderTest {
 
   /** Errors since the last call, minus those the caller expects (e.g. the 403 of a refused page). */
   takeErrors(expected: RegExp | null = null): string[] {
-    const found = this.errors.splice(0).filter((e) => !(expected && expected.test(e)));
+    const found = this.errors.splice(0).filter((e) => !expected?.test(e));
     return found;
   }
 

@@ -64,8 +64,12 @@ ensure_network() {
 
 # Runs as the holder, inside the new mount namespace: lay the private trees over the shared paths.
 holder_main() {
-  local name=$1 root="$EXTRA_ROOT/$1/root"
+  local name=$1 root="$EXTRA_ROOT/$1/root" stage="$EXTRA_ROOT/$1/checkout"
   local d
+  # The checkout may live under a path the private trees cover (/tmp for CI clones, /run, ...): keep a
+  # handle on it first, and put it back at its own path once every tree is in place.
+  mkdir -p "$stage"
+  mount --bind "$CHECKOUT" "$stage"
   for d in etc/apache2 etc/nginx etc/plesk-standin etc/pp-testhost vhosts sbin tmp log/apache2 log/nginx \
     log/pp-testhost lib/nginx lib/pp-testhost state; do mkdir -p "$root/$d"; done
   chmod 1777 "$root/tmp"
@@ -82,21 +86,18 @@ holder_main() {
   bind "$root/log/pp-testhost" /var/log/pp-testhost
   bind "$root/lib/nginx" /var/lib/nginx
   bind "$root/lib/pp-testhost" /var/lib/pp-testhost
-  # A private /tmp would hide a checkout that lives under /tmp (CI clones): bind it back at its own path.
-  case "$CHECKOUT/" in
-    /tmp/*)
-      mkdir -p "$root/tmp$CHECKOUT"
-      mount --bind "$CHECKOUT" "$root/tmp$CHECKOUT"
-      mount --rbind "$root/tmp" /tmp
-      ;;
-    *) bind "$root/tmp" /tmp ;;
-  esac
+  bind "$root/tmp" /tmp
+  mount -t tmpfs -o mode=0755 tmpfs /run
+  mkdir -p /run/sshd /run/lock /run/apache2 && chmod 1777 /run/lock
+  # Wherever the checkout is, it is seen at its own path again (a no-op where nothing covered it); the
+  # directories this creates under a covered path live in the server's private tree.
+  mkdir -p "$CHECKOUT"
+  bind "$stage" "$CHECKOUT"
   # The host helper's setup reads the checkout: give it this server's domains and its own state dir.
+  mkdir -p "$HOST_DIR/.state"
   bind "$root/state" "$HOST_DIR/.state"
   bind "$HOST_DIR/extra-demo-domains.json" "$HOST_DIR/demo-domains.json"
   bind "$HOST_DIR/extra-domains" "$HOST_DIR/domains"
-  mount -t tmpfs -o mode=0755 tmpfs /run
-  mkdir -p /run/sshd /run/lock /run/apache2 && chmod 1777 /run/lock
   echo $$ >"$EXTRA_ROOT/$name/holder.pid"
   exec sleep infinity
 }

@@ -60,7 +60,7 @@ function loadRegistry() {
 
 function saveRegistry(registry) {
   fs.mkdirSync(STANDIN_DIR, { recursive: true });
-  writeFileAtomic(REGISTRY_FILE, JSON.stringify(registry, null, 2) + '\n');
+  writeFileAtomic(REGISTRY_FILE, `${JSON.stringify(registry, null, 2)}\n`);
 }
 
 function findDomain(registry, name) {
@@ -218,7 +218,7 @@ function renderHttpd(domain) {
   const head = generatedHeader(domain);
   const parts = [head, apacheVhost(domain, false)];
   if (domain.https) parts.push(apacheVhost(domain, true));
-  return parts.join('\n\n') + '\n';
+  return `${parts.join('\n\n')}\n`;
 }
 
 function nginxServer(domain, ssl) {
@@ -262,7 +262,7 @@ function renderNginx(domain) {
   const parts = [generatedHeader(domain)];
   if (domain.https) parts.push(nginxServer(domain, true));
   parts.push(nginxServer(domain, false));
-  return parts.join('\n\n') + '\n';
+  return `${parts.join('\n\n')}\n`;
 }
 
 function generatedHeader(domain) {
@@ -430,7 +430,7 @@ function printInfo(domain) {
     for (const [key, value] of rows) out.push(`${`${key}:`.padEnd(40)}${value}`);
     out.push('');
   }
-  process.stdout.write(out.join('\n') + '\n');
+  process.stdout.write(`${out.join('\n')}\n`);
 }
 
 // ---------------------------------------------------------------- commands
@@ -637,7 +637,7 @@ function main(argv) {
   }
   if (area === 'ext' && tool === 'nodejs') return cmdExtNodejs(rest);
   if (area === 'standin') return cmdStandin(argv.slice(1));
-  throw new UsageError(`Unknown command: plesk ${argv.join(' ')}`.trim() + " (this is the test stand-in for Plesk's CLI)");
+  throw new UsageError(`${`Unknown command: plesk ${argv.join(' ')}`.trim()} (this is the test stand-in for Plesk's CLI)`);
 }
 
 // A reload may start Apache when it is down; the daemon must not inherit the

@@ -4,6 +4,7 @@ import { DomainLocks } from '../../backend/src/apply/domain-lock.js';
 import type { ServerConfig } from '../../backend/src/config/types.js';
 import type { StepEvent } from '../../backend/src/events.js';
 import type { DirectiveKey } from '../../backend/src/passenger/catalog.js';
+import type { ChangeResult } from '../../backend/src/jobs/change-types.js';
 import { ChangeService, type ChangeServiceDeps } from '../../backend/src/jobs/change-service.js';
 import { sshPorts } from '../../backend/src/jobs/ports.js';
 import type { ServerInventory } from '../../backend/src/plesk/inventory.js';
@@ -207,7 +208,7 @@ describe('apply: one-click Socket.IO safe on the test host (changes host state)'
     await session.exec(['sh', '-c', 'printf "%s\\n" "throw new Error(\\"pp test crash on start\\")" > "$1"', 'sh', crashFile]);
     const fault = new FaultInjector('startup-crash');
     const faulty = new ChangeService({ ...deps, ports: fault.ports(deps.ports) });
-    let result;
+    let result: ChangeResult;
     try {
       result = await faulty.apply(
         server,

@@ -33,7 +33,7 @@ describe('overview fed by the inventory of the test host', function () {
   let server: ServerConfig;
   const panels: RunningPanel[] = [];
 
-  before(function () {
+  before(() => {
     if (!existsSync(connectionPath))
       throw new Error(`the test host is not set up (${connectionPath} is missing): run bash test/host/setup.sh`);
     server = readDemoServer(connectionPath)!;

@@ -48,7 +48,10 @@ describe('apply/unified-diff', () => {
   it('lets GNU patch rebuild the exact bytes of any mix of LF, CRLF and lone CR', () => {
     // A fixed-seed generator, so a failure names the same texts on every run.
     let seed = 7;
-    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const next = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
     const pieces = ['a', 'b', '\r', '\n', '\r\n', 'X on'];
     const text = (): string => Array.from({ length: Math.floor(next() * 14) }, () => pieces[Math.floor(next() * pieces.length)]).join('');
     for (let i = 0; i < 150; i++) {
@@ -61,12 +64,12 @@ describe('apply/unified-diff', () => {
 
   it('splits distant changes into separate hunks that patch applies', () => {
     const lines = Array.from({ length: 40 }, (_, i) => `line ${i}`);
-    const before = lines.join('\n') + '\n';
+    const before = `${lines.join('\n')}\n`;
     const changed = [...lines];
     changed[2] = 'changed 2';
     changed[30] = 'changed 30';
     changed.splice(35, 1);
-    const after = changed.join('\n') + '\n';
+    const after = `${changed.join('\n')}\n`;
     const diff = unifiedDiff('/f', before, after);
     expect(diff.match(/^@@/gm)).to.have.length(2);
     expect(patchedBy(before, after)).to.equal(after);

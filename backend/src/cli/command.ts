@@ -1,6 +1,6 @@
-import type { ServiceOptions, Services } from '../main.js';
 import type { OptionSpecs, ParsedArgs } from './args.js';
 import type { Output } from './output.js';
+import type { ServiceOptions, Services, WebPanel } from './services.js';
 
 export interface CommandContext {
   args: ParsedArgs;
@@ -10,6 +10,8 @@ export interface CommandContext {
    * and closed by the runner when the command returns.
    */
   services(overrides?: Partial<ServiceOptions>): Promise<Services>;
+  /** The web panel (`serve`, `hash-password`), handed in by the composition root. */
+  web: WebPanel;
 }
 
 /** One CLI command. Put each in its own file and list it in commands.ts. */
@@ -23,5 +25,5 @@ export interface Command {
   /** Long-running commands (serve) own their services' lifetime: the runner does not close them. */
   keepsRunning?: boolean;
   /** Returns the exit code (default 0); throw typed errors for the rest (see exit-codes.ts). */
-  run(ctx: CommandContext): Promise<number | void>;
+  run(ctx: CommandContext): Promise<number | undefined>;
 }

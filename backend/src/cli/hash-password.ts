@@ -1,4 +1,3 @@
-import { hashPasswordFromStream } from '../web/password.js';
 import type { Command } from './command.js';
 
 /** `passenger-panel hash-password < file`: prints the scrypt hash for `serve --password-hash-file`. */
@@ -7,8 +6,8 @@ export const hashPasswordCommand: Command = {
   summary: 'read an admin password on stdin and print its scrypt hash for serve --password-hash-file',
   usage: 'hash-password < password-file',
 
-  async run({ out }) {
+  async run({ out, web }) {
     if (process.stdin.isTTY) out.note('Type the password (at least 12 characters), then Enter and Ctrl-D:');
-    out.text(await hashPasswordFromStream(process.stdin));
+    out.text(await web.hashPassword(process.stdin));
   },
 };

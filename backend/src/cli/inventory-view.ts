@@ -5,8 +5,9 @@
 import type { ServerDiagnosis } from '../diagnose/diagnose.js';
 import type { Finding, Verdict } from '../diagnose/findings.js';
 import type { DomainInventory, ProcessInfo, ResolvedSetting, ServerInventory } from '../plesk/inventory.js';
+import { pleskLayout } from '../plesk/layout.js';
 import { CATALOG, directiveName } from '../passenger/catalog.js';
-import { type Column, formatTable } from './output.js';
+import { type Column, flattenControls, formatTable } from './output.js';
 
 /** The diagnosis of one domain, as the CLI needs it. */
 export interface DomainVerdict {
@@ -33,7 +34,7 @@ export function diagnosedServer(inventory: ServerInventory, diagnosis: ServerDia
 
 const VERDICT_LABEL: Record<Verdict, string> = { safe: 'safe', 'at-risk': 'at risk', broken: 'broken' };
 
-function fit(text: string, width: number): string {
+function fitWidth(text: string, width: number): string {
   const flat = text.replace(/\s+/g, ' ');
   return flat.length <= width ? flat.padEnd(width) : `${flat.slice(0, width - 1)}…`;
 }
@@ -45,11 +46,6 @@ function mainFinding(findings: readonly Finding[]): Finding | undefined {
 
 // ---------------------------------------------------------------------------------------- text
 
-/** Remote text (domain names, file contents, messages) never moves the cursor or breaks a line. */
-function clean(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
-}
-
 /** `inventory`: one block per server, one line per domain, never wider than `width`. */
 export function renderInventoryTable(servers: readonly DiagnosedServer[], width = 100): string {
   const out: string[] = [];
@@ -58,8 +54,8 @@ export function renderInventoryTable(servers: readonly DiagnosedServer[], width 
     const passenger = inv.passengerVersion ? `Passenger ${inv.passengerVersion}` : 'Passenger version unknown';
     const web = [inv.webServer.apache ? 'Apache' : '', inv.webServer.nginx ? 'nginx' : ''].filter(Boolean).join(' + ') || 'no Passenger';
     const execs = `${inv.read.execs} SSH exec${inv.read.execs === 1 ? '' : 's'}`;
-    out.push(fit(clean(`${inv.server}: ${s.summary}`), width).trimEnd());
-    out.push(fit(`  ${passenger} in ${web}; read ${inv.readAt} in ${inv.read.ms} ms with ${execs}`, width).trimEnd());
+    out.push(fitWidth(flattenControls(`${inv.server}: ${s.summary}`), width).trimEnd());
+    out.push(fitWidth(`  ${passenger} in ${web}; read ${inv.readAt} in ${inv.read.ms} ms with ${execs}`, width).trimEnd());
     const columns: Column<DomainInventory>[] = [
       { header: 'DOMAIN', value: (d) => d.name, minWidth: 20 },
       { header: 'VERDICT', value: (d) => VERDICT_LABEL[s.diagnosis(d.name).verdict], minWidth: 7 },
@@ -67,7 +63,7 @@ export function renderInventoryTable(servers: readonly DiagnosedServer[], width 
       { header: 'MAIN FINDING', value: (d) => mainFinding(s.diagnosis(d.name).findings)?.title ?? '-', minWidth: 20 },
     ];
     out.push(formatTable(columns, inv.domains, width).trimEnd());
-    for (const w of inv.read.warnings) out.push(fit(clean(`warning: ${w}`), width).trimEnd());
+    for (const w of inv.read.warnings) out.push(fitWidth(flattenControls(`warning: ${w}`), width).trimEnd());
     out.push('');
   }
   return out.join('\n');
@@ -80,7 +76,7 @@ const VALUE_W = 22;
 function describeSource(s: ResolvedSetting, domain?: DomainInventory): string {
   if (s.source === 'default') return 'default';
   if (!s.file) return s.source;
-  const own = domain && (s.file.startsWith(`/var/www/vhosts/system/${domain.name}/conf/`) || domain.files.some((f) => f.path === s.file));
+  const own = domain && (pleskLayout.isInSystemConfDir(domain.name, s.file) || domain.files.some((f) => f.path === s.file));
   const file = own ? s.file.slice(s.file.lastIndexOf('/') + 1) : s.file;
   return `${s.source} ${file}${s.line !== undefined ? `:${s.line}` : ''}`;
 }
@@ -131,7 +127,7 @@ export function renderDomain(server: DiagnosedServer, domain: DomainInventory, w
     if ((spec.enterpriseOnly || !exists) && s.source === 'default') continue;
     out.push(...settingLine(directiveName(spec, domain.mode), s));
     const http = domain.effectiveHttp[spec.key];
-    const generated = (x: ResolvedSetting) => /\/last_(httpd|nginx)\.conf$/.test(x.file ?? '');
+    const generated = (x: ResolvedSetting) => x.file !== undefined && pleskLayout.isGeneratedFile(x.file);
     if (
       domain.https &&
       http &&
@@ -156,7 +152,7 @@ export function renderDomain(server: DiagnosedServer, domain: DomainInventory, w
     out.push(...wrap(`fix: ${f.fix}`, width - 6).map((l) => `      ${l}`));
   }
   for (const n of domain.notes) out.push(...wrap(`note: ${n}`, width - 2).map((l) => `  ${l}`));
-  return out.map((line) => clean(line)).join('\n');
+  return out.map((line) => flattenControls(line)).join('\n');
 }
 
 function wrap(text: string, width: number): string[] {

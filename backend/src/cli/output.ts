@@ -17,13 +17,20 @@ function clip(text: string, width: number): string {
 }
 
 /**
+ * Remote text (domain names, file contents, messages) never moves the cursor or breaks a line: each run
+ * of control characters (C0, DEL and C1, whose 0x9b starts an escape sequence too) becomes one space.
+ */
+export function flattenControls(text: string): string {
+  return text.replace(/\p{Cc}+/gu, ' ');
+}
+
+/**
  * A plain text table no wider than `width`: columns keep their natural width when everything fits,
  * otherwise the widest columns give way first and long cells end in "…". Control characters from
  * remote data are flattened so a server cannot move the cursor or break the layout.
  */
 export function formatTable<Row>(columns: readonly Column<Row>[], rows: readonly Row[], width = TERMINAL_WIDTH): string {
-  const clean = (text: string) => text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
-  const cells = rows.map((row) => columns.map((c) => clean(c.value(row))));
+  const cells = rows.map((row) => columns.map((c) => flattenControls(c.value(row))));
   const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => (r[i] as string).length)));
   const gap = 2;
   const available = width - gap * (columns.length - 1);
@@ -47,7 +54,7 @@ export function formatTable<Row>(columns: readonly Column<Row>[], rows: readonly
       })
       .join(' '.repeat(gap))
       .trimEnd();
-  return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n') + '\n';
+  return `${[line(columns.map((c) => c.header)), ...cells.map(line)].join('\n')}\n`;
 }
 
 /**
@@ -57,8 +64,7 @@ export function formatTable<Row>(columns: readonly Column<Row>[], rows: readonly
  * what precedes it.
  */
 export function escapeControls(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|\r(?!\n)/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return text.replace(/\r(?!\n)|(?![\n\t\r])\p{Cc}/gu, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 const STATUS_MARK: Record<StepEvent['status'], string> = { start: '..', ok: 'ok', fail: '!!', info: '--' };

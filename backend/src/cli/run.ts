@@ -1,16 +1,17 @@
 import type { Writable } from 'node:stream';
 import { errorMessage, PanelError, ValidationError } from '../errors.js';
-import type { ServiceOptions, Services } from '../main.js';
 import { GLOBAL_OPTIONS, parseCommandArgs, stringOption, type OptionSpecs } from './args.js';
 import type { Command } from './command.js';
 import { commands, findCommand } from './commands.js';
 import { ExitCode, exitCodeFor, UsageError } from './exit-codes.js';
 import { Output } from './output.js';
+import type { ServiceOptions, Services, WebPanel } from './services.js';
 
 export interface CliIo {
   stdout?: Writable;
   stderr?: Writable;
   createServices: (options: ServiceOptions) => Promise<Services>;
+  web: WebPanel;
 }
 
 const EXIT_CODES_HELP = `Exit codes:
@@ -116,6 +117,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         services ??= await io.createServices({ ...base, ...overrides });
         return services;
       },
+      web: io.web,
     });
     return code ?? ExitCode.ok;
   } catch (err) {

@@ -1,7 +1,3 @@
-import { inventoryPort } from '../web/inventory-port.js';
-import { changeJobs } from '../web/change-jobs.js';
-import { bulkPort } from '../web/bulk-port.js';
-import { resolveServeOptions, runServe } from '../web/serve.js';
 import { booleanOption, stringOption } from './args.js';
 import type { Command } from './command.js';
 
@@ -38,42 +34,23 @@ export const serveCommand: Command = {
     demo: { type: 'boolean', description: 'include the demo test host (npm run demo)' },
   },
 
-  async run({ args, out, services }) {
-    const options = resolveServeOptions({
-      mode: stringOption(args, 'mode'),
-      host: stringOption(args, 'host'),
-      port: stringOption(args, 'port'),
-      basePath: stringOption(args, 'base-path'),
-      tokenSecretFile: stringOption(args, 'token-secret-file'),
-      passwordHashFile: stringOption(args, 'password-hash-file'),
-    });
-    // Opened now so a bad config or data dir fails before the panel listens. The pages read services
-    // through the web/services.ts ports (the jobs port is wired in here when the job runner lands).
-    const opened = await services({ demo: booleanOption(args, 'demo') });
-    const { domains, jobs } = changeJobs({
-      servers: opened.servers,
-      inventory: opened.inventory,
-      changes: opened.changes,
-      runner: opened.runner,
-      store: opened.store,
-      events: opened.events,
-      onError: (message, err) => opened.logger.error({ err }, message),
-    });
-    const panel = await runServe(
-      options,
+  async run({ args, out, services, web }) {
+    const demo = booleanOption(args, 'demo');
+    const panel = await web.start(
       {
-        inventory: inventoryPort({ servers: opened.servers, inventory: opened.inventory }),
-        domains,
-        jobs,
-        bulk: bulkPort({
-          runner: opened.runner,
-          inventory: opened.inventory,
-          onError: (message, err) => opened.logger.error({ err }, message),
-        }),
+        mode: stringOption(args, 'mode'),
+        host: stringOption(args, 'host'),
+        port: stringOption(args, 'port'),
+        basePath: stringOption(args, 'base-path'),
+        tokenSecretFile: stringOption(args, 'token-secret-file'),
+        passwordHashFile: stringOption(args, 'password-hash-file'),
       },
+      () => services({ demo }),
       (line) => out.text(line),
     );
-    if (booleanOption(args, 'demo') && panel.loginUrl) {
+    // Opened by start() already; this returns the same services.
+    const opened = await services();
+    if (demo && panel.loginUrl) {
       const demoDomains = opened.servers.find('demo') ? 'healthy, multi, idle, custompath and plainhttp .demo.test' : null;
       if (demoDomains) out.text(`Demo host: ${demoDomains}, real Socket.IO apps under Apache + Passenger on this machine.`);
       out.text(

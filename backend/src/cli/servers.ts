@@ -30,7 +30,7 @@ export async function checkServer(pool: SessionPool, server: ServerEntry, timeou
 }
 
 function pinText(s: ServerEntry): string {
-  const pins = [s.hostKeyFingerprint ? s.hostKeyFingerprint.slice(0, 19) + '…' : '', s.knownHostsPath ? 'known_hosts' : ''];
+  const pins = [s.hostKeyFingerprint ? `${s.hostKeyFingerprint.slice(0, 19)}…` : '', s.knownHostsPath ? 'known_hosts' : ''];
   return pins.filter(Boolean).join(' + ');
 }
 

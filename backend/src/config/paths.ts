@@ -9,7 +9,7 @@ export function repoRoot(): string {
     const pkg = join(dir, 'package.json');
     if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'passenger-panel') return dir;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('cannot find the passenger-panel package root above ' + fileURLToPath(import.meta.url));
+    if (parent === dir) throw new Error(`cannot find the passenger-panel package root above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
 }

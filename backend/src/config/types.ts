@@ -1,4 +1,16 @@
-import type { SshTarget } from '../ssh/session.js';
+/**
+ * What the SSH layer needs to know about a server. Declared here, below every layer, so config/ (which
+ * the store imports) depends on no layer; ssh/session.ts re-exports it.
+ */
+export interface SshTarget {
+  name: string;
+  host: string;
+  port: number;
+  username: string;
+  privateKeyPath: string;
+  knownHostsPath?: string | undefined;
+  hostKeyFingerprint?: string | undefined;
+}
 
 /**
  * One managed server, as every module sees it: the SSH connection part (name, host, port, user, key,

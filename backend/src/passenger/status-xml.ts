@@ -112,20 +112,20 @@ function readGroup(group: XmlElement): AppGroupStatus {
   for (const opt of child(group, 'options')?.children ?? []) {
     if (!SECRET_OPTIONS.has(opt.name)) options[opt.name] = opt.text;
   }
-  const appRoot = str(group, 'app_root') ?? options['app_root'] ?? '';
+  const appRoot = str(group, 'app_root') ?? options.app_root ?? '';
   const processes = children(child(group, 'processes') ?? emptyElement, 'process').map((p) => readProcess(p, appRoot));
-  const minProcesses = options['min_processes'];
+  const minProcesses = options.min_processes;
   return {
     name: str(group, 'name') ?? '',
     appRoot,
-    appType: str(group, 'app_type') ?? options['app_type'] ?? '',
-    environment: str(group, 'environment') ?? options['environment'] ?? '',
+    appType: str(group, 'app_type') ?? options.app_type ?? '',
+    environment: str(group, 'environment') ?? options.environment ?? '',
     lifeStatus: str(group, 'life_status') ?? '',
     enabledProcessCount: int(group, 'enabled_process_count'),
     processesBeingSpawned: int(group, 'processes_being_spawned'),
     getWaitListSize: int(group, 'get_wait_list_size'),
     minProcesses: minProcesses !== undefined && /^\d+$/.test(minProcesses.trim()) ? Number(minProcesses) : null,
-    stickySessionsCookieAttributes: options['sticky_sessions_cookie_attributes'] ?? null,
+    stickySessionsCookieAttributes: options.sticky_sessions_cookie_attributes ?? null,
     options,
     processes,
   };

@@ -86,7 +86,7 @@ export function formatValue(checked: CheckedValue): string {
   if (typeof value === 'boolean') return value ? 'on' : 'off';
   if (typeof value === 'number') return String(value);
   // Safe to wrap in double quotes: parseValue refused quotes, backslashes and control characters.
-  return /^[A-Za-z0-9_.\/:+=@,%-]+$/.test(value) ? value : `"${value}"`;
+  return /^[A-Za-z0-9_./:+=@,%-]+$/.test(value) ? value : `"${value}"`;
 }
 
 /** One config line (without line end): `PassengerMinInstances 1` or `passenger_min_instances 1;`. */

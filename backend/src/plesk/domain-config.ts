@@ -61,8 +61,8 @@ function hostBlocks(parsed: ParsedConfig, server: WebServer): HostBlock[] {
   for (const d of parsed.directives) {
     const outer = d.blocks.find((b) => lower(b.name) === blockName);
     if (!outer) continue;
-    let group = byLine.get(outer.line);
-    if (!group) byLine.set(outer.line, (group = { args: outer.args, directives: [] }));
+    const group = byLine.get(outer.line) ?? { args: outer.args, directives: [] };
+    byLine.set(outer.line, group);
     group.directives.push(d);
   }
   return [...byLine.entries()]

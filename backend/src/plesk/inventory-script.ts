@@ -2,6 +2,7 @@ import { PanelError } from '../errors.js';
 import { SAFE_READ_SHELL } from '../ssh/file-scripts.js';
 import { MAX_CONFIG_FILE_BYTES, parseReadRecords, type RefusedRead } from '../ssh/files.js';
 import { shScript } from '../ssh/quote.js';
+import { pleskLayout } from './layout.js';
 import { readTarGz } from './tar.js';
 
 /**
@@ -29,7 +30,7 @@ export interface InventoryPaths {
   systemDir: string;
 }
 
-export const PLESK_PATHS: InventoryPaths = { systemDir: '/var/www/vhosts/system' };
+export const PLESK_PATHS: InventoryPaths = { systemDir: pleskLayout.systemRoot };
 
 /** Lines of last_httpd.conf / last_nginx.conf worth shipping: block structure, identity, TLS, Passenger. */
 export const GENERATED_LINE_PATTERN =
@@ -266,8 +267,8 @@ export function parseGeneratedGrep(data: Buffer): Map<string, GeneratedLine[]> {
     const colon = rest.indexOf(':');
     const line = Number(rest.slice(0, colon));
     if (colon < 1 || !Number.isInteger(line)) continue;
-    let list = result.get(path);
-    if (!list) result.set(path, (list = []));
+    const list = result.get(path) ?? [];
+    result.set(path, list);
     list.push({ line, text: rest.slice(colon + 1).replace(/\r$/, '') });
   }
   return result;

@@ -1,7 +1,7 @@
 import { ValidationError } from '../errors.js';
 
 // Words made only of these characters mean the same quoted or not, so they stay bare for readable logs.
-const SAFE_WORD = /^[A-Za-z0-9_@%+=:,.\/-]+$/;
+const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
 /** Quotes one argument for a POSIX shell: bare when harmless, otherwise in single quotes. */
 export function quoteArg(arg: string): string {

@@ -1,20 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { NodeSSH } from 'node-ssh';
+import type { SshTarget } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import { SshAuthError, SshCommandError, SshHostKeyError, SshTimeoutError, SshUnreachableError } from './errors.js';
 import { checkHostKey, hostKeyAlgorithmsFor, normalizeFingerprint, parseKnownHosts, type HostKeyPin } from './hostKeys.js';
 import { shellQuote, shScript } from './quote.js';
 
-/** What the SSH layer needs to know about a server (config/ServerConfig is a superset). */
-export interface SshTarget {
-  name: string;
-  host: string;
-  port: number;
-  username: string;
-  privateKeyPath: string;
-  knownHostsPath?: string | undefined;
-  hostKeyFingerprint?: string | undefined;
-}
+export type { SshTarget };
 
 export interface SshTimeouts {
   /** TCP connect + SSH handshake + auth. */

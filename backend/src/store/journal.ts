@@ -1,7 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { z } from 'zod';
 import type { EventSink, StepEvent } from '../events.js';
-import type { JournalPort } from '../jobs/journal-port.js';
 import { newId } from './ids.js';
 import { jsonText, nowIso, parseRow, toJson } from './json.js';
 import { type DomainState, DomainStateSchema } from './states.js';
@@ -195,8 +194,11 @@ const PATCH_COLUMNS: Record<keyof ChangePatch, { column: string; json: boolean }
   endedAt: { column: 'ended_at', json: false },
 };
 
-/** Changes, their events and checkpoints: the record of everything the panel did to a server. */
-export class JournalRepository implements JournalPort {
+/**
+ * Changes, their events and checkpoints: the record of everything the panel did to a server. It fits
+ * jobs/'s JournalPort structurally (checked where main.ts hands it over), so the store imports no layer.
+ */
+export class JournalRepository {
   private readonly db: Database;
   private readonly insertChange: Statement<Record<string, unknown>>;
   private readonly selectChange: Statement<[string], unknown>;

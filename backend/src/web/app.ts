@@ -62,7 +62,7 @@ const consoleLog: PanelLogger = {
 
 export function normaliseBasePath(basePath: string | undefined): string {
   const trimmed = (basePath ?? '').replace(/\/+$/, '');
-  if (trimmed !== '' && !/^\/[A-Za-z0-9._~\/-]+$/.test(trimmed)) {
+  if (trimmed !== '' && !/^\/[A-Za-z0-9._~/-]+$/.test(trimmed)) {
     throw new PanelError('invalid_base_path', `The base path ${JSON.stringify(basePath)} is not a plain URL path.`, {
       hint: 'use a form like /modules/passenger-panel/panel',
     });

@@ -73,14 +73,16 @@ export function writeSessionCookie(config: AuthConfig, req: Request, res: Respon
  */
 export function requireCsrf(exemptPaths: readonly string[] = []) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (SAFE_METHODS.has(req.method) || exemptPaths.includes(req.path)) return next();
+    if (SAFE_METHODS.has(req.method) || exemptPaths.includes(req.path)) {
+      next();
+      return;
+    }
     const session = sessionOf(res);
     const body = req.body as Record<string, unknown> | undefined;
     const given = req.get('x-csrf-token') ?? (typeof body?._csrf === 'string' ? body._csrf : undefined);
     if (!session || !given || !sameString(given, session.csrfToken)) {
-      return next(
-        new AuthError('csrf', 'The form was stale or did not come from this panel; reload the page and try again.', { status: 403 }),
-      );
+      next(new AuthError('csrf', 'The form was stale or did not come from this panel; reload the page and try again.', { status: 403 }));
+      return;
     }
     next();
   };
@@ -95,9 +97,13 @@ function sameString(a: string, b: string): boolean {
 /** Logged-in users only; browsers are sent to the login page (standalone) or told to come through Plesk. */
 export function requireUser(config: AuthConfig) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (sessionOf(res)?.user) return next();
+    if (sessionOf(res)?.user) {
+      next();
+      return;
+    }
     if (config.mode === 'standalone' && req.method === 'GET' && !wantsJson(req)) {
-      return res.redirect(303, `${config.basePath}/login?next=${encodeURIComponent(req.originalUrl)}`);
+      res.redirect(303, `${config.basePath}/login?next=${encodeURIComponent(req.originalUrl)}`);
+      return;
     }
     next(new AuthError('not_logged_in', config.mode === 'plesk' ? 'Open Passenger Panel from Plesk to log in.' : 'Log in first.'));
   };
@@ -115,7 +121,7 @@ export function authRoutes(config: AuthConfig): Router {
     res.redirect(303, `${config.basePath}${safeNextPath(next)}`);
   };
 
-  router.post('/logout', (req, res) => {
+  router.post('/logout', (_req, res) => {
     const session = sessionOf(res);
     if (session) {
       config.sessions.destroy(session);
@@ -195,7 +201,7 @@ export function authRoutes(config: AuthConfig): Router {
   });
 
   router.get('/login/link', (req, res, next) => {
-    if (!links || !links.consume(String(req.query.code ?? ''))) {
+    if (!links?.consume(String(req.query.code ?? ''))) {
       return next(
         new AuthError('login_link_used', 'This login link was already used or is unknown.', {
           hint: 'look at the panel console for the current link',

@@ -18,14 +18,7 @@ export interface ServeOptions {
 }
 
 /** Flag values as the CLI read them (all text, all optional). */
-export interface RawServeOptions {
-  mode?: string | undefined;
-  host?: string | undefined;
-  port?: string | undefined;
-  basePath?: string | undefined;
-  tokenSecretFile?: string | undefined;
-  passwordHashFile?: string | undefined;
-}
+export type RawServeOptions = { [K in keyof ServeOptions]?: string | undefined };
 
 /** Checks serve's flags and fills defaults; refusals name the flag. */
 export function resolveServeOptions(raw: RawServeOptions): ServeOptions {

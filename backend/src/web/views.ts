@@ -26,7 +26,7 @@ export class ViewRenderer {
     this.hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
     // Times arrive as ISO strings; show them the way an admin reads logs: minutes, in UTC.
     this.hbs.registerHelper('when', (iso: unknown) =>
-      typeof iso === 'string' && !Number.isNaN(Date.parse(iso)) ? new Date(iso).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : '',
+      typeof iso === 'string' && !Number.isNaN(Date.parse(iso)) ? `${new Date(iso).toISOString().slice(0, 16).replace('T', ' ')} UTC` : '',
     );
     this.hbs.registerHelper('json', (value: unknown) => new Handlebars.SafeString(JSON.stringify(value).replace(/</g, '\\u003c')));
     try {

@@ -8,7 +8,7 @@ import { ExitCode, exitCodeFor, UsageError } from '../../../backend/src/cli/exit
 import { formatEvent, formatTable } from '../../../backend/src/cli/output.js';
 import { runCli } from '../../../backend/src/cli/run.js';
 import { ValidationError } from '../../../backend/src/errors.js';
-import { createLogger, createServices, type ServiceOptions } from '../../../backend/src/main.js';
+import { createLogger, createServices, type ServiceOptions, webPanel } from '../../../backend/src/main.js';
 import { SshAuthError, SshCommandError, SshHostKeyError, SshTimeoutError, SshUnreachableError } from '../../../backend/src/ssh/errors.js';
 
 class Capture extends Writable {
@@ -70,8 +70,10 @@ describe('cli frame', () => {
     });
 
     it('keeps remote control characters out of the terminal', () => {
-      const text = formatTable([{ header: 'X', value: (r: string) => r }], ['a\u001b[2Jb\r\nc']);
-      expect(text).to.not.match(/[\u001b\r]/);
+      // ESC and the C1 CSI (0x9b) both start terminal escape sequences.
+      const text = formatTable([{ header: 'X', value: (r: string) => r }], ['a\u001b[2Jb\r\nc\u009b2J']);
+      expect(text).to.not.include('\u001b').and.not.include('\u009b').and.not.include('\r');
+      expect(text.trimEnd().split('\n')).to.have.length(2);
       const line = formatEvent({ at: '2026-12-04T20:41:07.123Z', step: 'write', status: 'ok', message: 'two\nlines', domain: 'a.test' });
       expect(line).to.equal('20:41:07 ok  write        a.test  two lines');
     });
@@ -127,6 +129,7 @@ describe('cli frame', () => {
         // No demo host here: the result must not depend on whether the test host is set up.
         createServices: (options: ServiceOptions) =>
           createServices({ ...options, demoConnectionPath: join(dir, 'none.json'), logger: createLogger('silent'), env: {} }),
+        web: webPanel,
       });
       return { code, stdout: stdout.text, stderr: stderr.text };
     }

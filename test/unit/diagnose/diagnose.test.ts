@@ -101,7 +101,7 @@ describe('diagnosis of the demo domains (captured files and passenger-status)', 
       },
       { https: true },
     );
-    expect(facts.effective['passenger_sticky_sessions']!.source).to.equal('htaccess');
+    expect(facts.effective.passenger_sticky_sessions!.source).to.equal('htaccess');
     expect(diagnoseDomain(facts, hostGlobal).verdict).to.equal('safe');
   });
 
@@ -138,13 +138,13 @@ describe('diagnosis of the demo domains (captured files and passenger-status)', 
     const files = { [conf('plainhttp.demo.test', 'vhost.conf')]: 'config/host-plainhttp-vhost.conf' };
     const facts = demoFacts('plainhttp.demo.test', files, { https: false });
     expect(ids(facts)).to.include.members(['several-processes-no-sticky', 'sticky-cookie-secure-on-http']);
-    facts.effective['passenger_sticky_sessions'] = { value: true, source: 'htaccess', file: '/x/.htaccess', line: 2 };
+    facts.effective.passenger_sticky_sessions = { value: true, source: 'htaccess', file: '/x/.htaccess', line: 2 };
     const d = diagnoseDomain(facts, hostGlobal);
     expect(d.verdict).to.equal('at-risk');
     expect(d.findings[0]!.id).to.equal('sticky-cookie-secure-on-http');
     expect(d.findings[0]!.evidence).to.contain('SameSite=Lax; Secure;');
     expect(d.findings[0]!.fix).to.contain('no effect in .htaccess');
-    facts.effective['passenger_sticky_sessions_cookie_attributes'] = {
+    facts.effective.passenger_sticky_sessions_cookie_attributes = {
       value: 'SameSite=Lax',
       source: 'domain',
       file: '/x/vhost.conf',

@@ -17,6 +17,7 @@ describe('nginx directive parser', () => {
     expect(find('add_header').blocks[1]!.args).to.deep.equal(['($http_x_debug)']);
     expect(find('expires').blocks[1]!.args).to.deep.equal(['~', '\\.(css|js)$']);
     expect(find('set').args).to.deep.equal(['$greeting', 'a;b{c}']);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: an nginx variable, kept literally by the parser
     expect(find('proxy_set_header').args).to.deep.equal(['X-Greet', '${greeting}x']);
 
     const min = find('passenger_min_instances');

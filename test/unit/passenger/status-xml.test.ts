@@ -28,8 +28,8 @@ describe('passenger-status XML', () => {
     expect(g!.environment).to.equal('production');
     expect(g!.minProcesses).to.equal(1);
     expect(g!.stickySessionsCookieAttributes).to.equal('SameSite=Lax; Secure;');
-    expect(g!.options['integration_mode']).to.equal('apache');
-    expect(g!.options['nodejs']).to.equal('/opt/plesk/node/20/bin/node');
+    expect(g!.options.integration_mode).to.equal('apache');
+    expect(g!.options.nodejs).to.equal('/opt/plesk/node/20/bin/node');
     expect(g!.processes).to.have.length(1);
     const p = g!.processes[0]!;
     expect(p.pid).to.be.a('number').and.above(1);

@@ -18,6 +18,7 @@ describe('shellQuote', () => {
     '"double"',
     '$(touch /tmp/pp-quote-pwned)',
     '`id`',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion the quoting must neutralise
     '${HOME}',
     '$HOME',
     'a\nb',
