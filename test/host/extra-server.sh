@@ -13,6 +13,13 @@
 # Stopping ends every process of the server by pid and takes the veth down, so SSH to it fails as
 # unreachable (also for sessions that were open). Connection details: test/host/.state/servers/NAME.json.
 set -euo pipefail
+# Nothing this script starts (namespace holder, Apache, nginx, forwarders) may keep a descriptor its caller
+# handed down: started under `flock /var/lock/pp-host.lock`, a daemon would hold the host lock for as long
+# as it runs and block every other suite.
+for fd in /proc/$$/fd/*; do
+  fd=${fd##*/}
+  if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+done
 
 HOST_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CHECKOUT="$(cd "$HOST_DIR/../.." && pwd)"
