@@ -9,6 +9,7 @@ import type { ServerConfig } from '../../backend/src/config/types.js';
 import {
   readFiles,
   readFilesSettled,
+  SshOutputTooLargeError,
   UnsafeFileError,
   SessionPool,
   SshAuthError,
@@ -127,6 +128,13 @@ describe('ssh against the test host', function () {
     } finally {
       silent.close();
     }
+  });
+
+  it('stops a command that prints more than the output cap, and keeps the connection usable', async () => {
+    const session = open(demo);
+    const err = await session.exec(['head', '-c', '5000000', '/dev/zero'], { maxOutputBytes: 1_000_000 }).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(SshOutputTooLargeError).with.property('maxBytes', 1_000_000);
+    expect((await session.exec(['echo', 'still here'])).stdout).to.equal('still here\n');
   });
 
   it('times a command out, stops it on the server, and keeps the connection usable', async () => {

@@ -44,6 +44,19 @@ export class SshTimeoutError extends SshError {
   }
 }
 
+/** A remote command printed more than the cap allows; it was stopped and its output dropped. */
+export class SshOutputTooLargeError extends SshError {
+  constructor(
+    server: string,
+    message: string,
+    readonly maxBytes: number,
+  ) {
+    super('ssh_output_too_large', server, message, {
+      hint: 'something on the server is much larger than config files are; look for a huge or special file the command read',
+    });
+  }
+}
+
 /** A remote command ran and exited non-zero (or was killed by a signal). */
 export class SshCommandError extends SshError {
   readonly exitCode: number;

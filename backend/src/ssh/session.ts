@@ -2,9 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { NodeSSH } from 'node-ssh';
 import type { SshTarget } from '../config/types.js';
 import { errorMessage } from '../errors.js';
-import { SshAuthError, SshCommandError, SshHostKeyError, SshTimeoutError, SshUnreachableError } from './errors.js';
+import { SshAuthError, SshCommandError, SshHostKeyError, SshOutputTooLargeError, SshTimeoutError, SshUnreachableError } from './errors.js';
 import { checkHostKey, hostKeyAlgorithmsFor, normalizeFingerprint, parseKnownHosts, type HostKeyPin } from './hostKeys.js';
 import { shellQuote, shScript } from './quote.js';
+import { describeCommand, tail, withRemoteDeadline } from './command-text.js';
+
+export { describeCommand, withRemoteDeadline } from './command-text.js';
 
 export type { SshTarget };
 
@@ -40,6 +43,8 @@ export interface SshExecOptions {
   timeoutMs?: number;
   /** Return non-zero exits instead of throwing SshCommandError. */
   allowFail?: boolean;
+  /** Most bytes of stdout taken before the command is stopped with SshOutputTooLargeError (default 256 MiB). */
+  maxOutputBytes?: number;
 }
 
 export interface SshExecResult {
@@ -51,31 +56,8 @@ export interface SshExecResult {
 
 const STDERR_TAIL_CHARS = 800;
 
-function tail(text: string, chars: number): string {
-  const trimmed = text.trimEnd();
-  return trimmed.length <= chars ? trimmed : `…${trimmed.slice(-chars)}`;
-}
-
-// Seconds the remote side waits beyond our own deadline before killing, so our timer always fires first.
-const REMOTE_DEADLINE_GRACE_S = 2;
-
-/**
- * Wraps a command in coreutils `timeout`, which runs it in its own process group and kills the whole
- * group when the deadline passes: closing the SSH channel alone leaves the remote processes running,
- * and OpenSSH only delivers signals to the session leader, not to the children of a script.
- */
-export function withRemoteDeadline(argv: readonly string[], timeoutMs: number): string[] {
-  if (!Number.isFinite(timeoutMs)) return [...argv];
-  const seconds = Math.ceil(timeoutMs / 1000) + REMOTE_DEADLINE_GRACE_S;
-  return ['timeout', '-s', 'TERM', '-k', '3', `${seconds}s`, ...argv];
-}
-
-/** Short printable form of a command for messages: enough to recognise it, never a whole script or file. */
-export function describeCommand(argv: readonly string[]): string {
-  const shown = argv[0] === 'sh' && argv[1] === '-c' ? ['sh', '-c', '<script>', ...argv.slice(4)] : [...argv];
-  const text = shellQuote(shown).replace(/\s+/g, ' ');
-  return text.length > 120 ? `${text.slice(0, 119)}…` : text;
-}
+/** Default cap on one command's stdout: far above any inventory, far below what would exhaust memory. */
+export const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
 
 interface SshErrorLike {
   message?: string;
@@ -306,6 +288,23 @@ export class SshSession {
     const stderrChunks: Buffer[] = [];
     let channel: { close(): void } | undefined;
     let timer: NodeJS.Timeout | undefined;
+    // Memory stays bounded whatever a server prints (a customer's huge file read by mistake, a runaway loop):
+    // past the cap the channel is closed and the command fails with a typed error.
+    const maxBytes = opts.maxOutputBytes ?? MAX_OUTPUT_BYTES;
+    let outBytes = 0;
+    let stderrBytes = 0;
+    let overflow: ((err: Error) => void) | undefined;
+    const tooLarge = new Promise<never>((_, reject) => {
+      overflow = reject;
+    });
+    tooLarge.catch(() => {});
+    const stop = (): void => {
+      try {
+        channel?.close();
+      } catch {
+        // Already closed.
+      }
+    };
 
     const running = ssh.execCommand(command, {
       noTrim: true,
@@ -315,19 +314,33 @@ export class SshSession {
         if (opts.stdin !== undefined) ch.write(opts.stdin);
       },
       // Collect raw bytes and decode once: decoding chunk by chunk would break characters split across chunks.
-      onStdout: (chunk) => stdoutChunks.push(chunk),
-      onStderr: (chunk) => stderrChunks.push(chunk),
+      onStdout: (chunk) => {
+        outBytes += chunk.length;
+        if (outBytes <= maxBytes) {
+          stdoutChunks.push(chunk);
+          return;
+        }
+        stop();
+        overflow?.(
+          new SshOutputTooLargeError(
+            name,
+            `server ${name}: \`${describeCommand(argv)}\` printed more than ${maxBytes} bytes; stopped`,
+            maxBytes,
+          ),
+        );
+      },
+      // stderr is only ever shown as a tail: keep its first megabyte.
+      onStderr: (chunk) => {
+        stderrBytes += chunk.length;
+        if (stderrBytes <= 1024 * 1024) stderrChunks.push(chunk);
+      },
     });
     // If the timeout wins the race, a later failure of `running` must not surface as an unhandled rejection.
     running.catch(() => {});
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         // The remote `timeout` wrapper ends the processes; closing the channel frees our side now.
-        try {
-          channel?.close();
-        } catch {
-          // Already closed.
-        }
+        stop();
         reject(
           new SshTimeoutError(name, `server ${name}: \`${describeCommand(argv)}\` did not finish within ${timeoutMs} ms`, timeoutMs, {
             hint: 'the server stops it within a few seconds; retry, or raise the timeout if the server is just slow',
@@ -338,9 +351,9 @@ export class SshSession {
 
     let response: Awaited<typeof running>;
     try {
-      response = await Promise.race([running, timedOut]);
+      response = await Promise.race([running, timedOut, tooLarge]);
     } catch (err) {
-      if (err instanceof SshTimeoutError) throw err;
+      if (err instanceof SshTimeoutError || err instanceof SshOutputTooLargeError) throw err;
       throw new SshUnreachableError(name, `server ${name}: could not run \`${describeCommand(argv)}\`: ${errorMessage(err)}`, {
         cause: err,
       });
