@@ -7,12 +7,15 @@ import {
   type ObservedProcess,
   type RemoteRunner,
 } from './app-processes.js';
+import { restartAppGroup } from './core-api.js';
 import { PassengerCommandError, RestartTimeoutError } from './errors.js';
 import { ValidationError } from '../errors.js';
 import { newestPassengerInstance } from './passenger-instance.js';
 
 /**
- * Restarts one app with `passenger-config restart-app` and waits, bounded, until it serves
+ * Restarts one app by its exact app group name (the core API's restart, or `passenger-config restart-app
+ * --name`; restart-app by path matches roots by prefix and would restart example.com.au with example.com)
+ * and waits, bounded, until it serves
  * from new processes: no process seen before takes requests any more (old ones may linger
  * DETACHED while their open long-polls drain), at least one new one does, and a request
  * through the public path succeeds. Only this app is restarted, never the web server
@@ -29,12 +32,14 @@ export interface RestartOptions {
   serves: () => Promise<ServeCheck>;
   /** Upper bound for the restart command plus the wait, default 30 000 ms. */
   timeoutMs?: number;
-  /** Pause between two looks at passenger-status, default 300 ms. */
+  /** Pause between two looks at the pool, default 100 ms (a look itself takes about as long over SSH). */
   pollMs?: number;
 }
 
 export interface RestartResult {
   appRoot: string;
+  /** The app groups restarted, by exact name (none when Passenger did not know the app yet). */
+  groups: string[];
   before: ObservedProcess[];
   /** The new processes that take requests. */
   after: ObservedProcess[];
@@ -51,24 +56,15 @@ export interface RestartResult {
 
 export async function restartApp(ssh: RemoteRunner, appRoot: string, options: RestartOptions): Promise<RestartResult> {
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const pollMs = options.pollMs ?? 300;
+  const pollMs = options.pollMs ?? 100;
   if (!appRoot.startsWith('/'))
     throw new ValidationError(`app root must be an absolute path, got ${JSON.stringify(appRoot)}`, { field: 'appRoot' });
   const before = await readAppProcesses(ssh, appRoot);
   const oldGupids = new Set(before.processes.map((p) => p.gupid));
   const restartedAt = Date.now();
   const deadline = restartedAt + timeoutMs;
-
-  let command = ['passenger-config', 'restart-app', appRoot, '--ignore-app-not-running'];
-  let run = await ssh.exec(command, { timeoutMs, allowFail: true });
-  const instance = run.code === 0 ? undefined : await newestPassengerInstance(ssh, run.stderr || run.stdout);
-  if (instance) {
-    command = [...command, '--instance', instance];
-    run = await ssh.exec(command, { timeoutMs, allowFail: true });
-  }
-  if (run.code !== 0) {
-    throw new PassengerCommandError(command.join(' '), `exit ${run.code}: ${(run.stderr || run.stdout).trim().slice(0, 400)}`);
-  }
+  // An app Passenger does not know yet has nothing to restart: the serve check below spawns it.
+  for (const group of before.groupNames) await restartGroup(ssh, group, timeoutMs);
 
   let polls = 0;
   let lastSeen = 'nothing read yet';
@@ -93,6 +89,7 @@ export async function restartApp(ssh: RemoteRunner, appRoot: string, options: Re
         const servedAt = Date.now();
         return {
           appRoot,
+          groups: before.groupNames,
           before: before.processes,
           after: fresh,
           draining,
@@ -107,4 +104,21 @@ export async function restartApp(ssh: RemoteRunner, appRoot: string, options: Re
     await delay(Math.min(pollMs, Math.max(0, deadline - Date.now())));
   }
   throw new RestartTimeoutError(appRoot, timeoutMs, lastSeen);
+}
+
+/** Restarts exactly one app group: through the core API, else with passenger-config (Ruby) naming the group. */
+async function restartGroup(ssh: RemoteRunner, group: string, timeoutMs: number): Promise<void> {
+  const api = await restartAppGroup(ssh, group, timeoutMs);
+  if (api.ok) return;
+  if (api.reason === 'refused') throw new PassengerCommandError('POST /pool/restart_app_group.json', api.detail);
+  let command = ['passenger-config', 'restart-app', '--name', group, '--ignore-app-not-running'];
+  let run = await ssh.exec(command, { timeoutMs, allowFail: true });
+  const instance = run.code === 0 ? undefined : await newestPassengerInstance(ssh, run.stderr || run.stdout);
+  if (instance) {
+    command = [...command, '--instance', instance];
+    run = await ssh.exec(command, { timeoutMs, allowFail: true });
+  }
+  if (run.code !== 0) {
+    throw new PassengerCommandError(command.join(' '), `exit ${run.code}: ${(run.stderr || run.stdout).trim().slice(0, 400)}`);
+  }
 }
