@@ -42,31 +42,59 @@ ask() {
 }
 `;
 
-// The first instance that answers 200 wins; its body is printed as is.
-const READ_POOL = `${INSTANCES}
-last="no root-owned Passenger instance with a core_api socket"
-for d in $(instances); do
-  out=$(ask ro_admin read_only_admin_password.txt "$d" -w '\\n@@http %{http_code}' http://localhost/pool.xml) || { last="$d: no answer"; continue; }
+// $1 instance dir: prints its pool.xml when it answers 200, else says why on stderr and fails.
+const POOL_OF = `
+pool_of() {
+  out=$(ask ro_admin read_only_admin_password.txt "$1" -w '\\n@@http %{http_code}' http://localhost/pool.xml) || { echo "$1: no answer" >&2; return 1; }
   case "$out" in
-    *'@@http 200') printf '%s' "\${out%'@@http 200'}"; exit 0 ;;
-    *) last="$d: HTTP \${out##*@@http }" ;;
+    *'@@http 200') printf '%s' "\${out%'@@http 200'}" ;;
+    *) echo "$1: HTTP \${out##*@@http }" >&2; return 1 ;;
   esac
-done
-echo "$last" >&2
+}
+`;
+
+// The first instance that answers wins.
+const READ_POOL = `${INSTANCES}${POOL_OF}
+for d in $(instances); do pool_of "$d" && exit 0; done
+echo "no root-owned Passenger instance with a core_api socket answered" >&2
 exit ${EXIT_NO_INSTANCE}
 `;
 
-// $1: the JSON body naming exactly one app group.
-const RESTART_GROUP = `${INSTANCES}
+// $1 the JSON body naming exactly one app group; to wait for its new processes (0 ms: do not wait):
+// $2 "<app_root>ROOT</app_root>" as the XML has it, $3 how many new ENABLED processes make it served,
+// $4 the longest wait in ms, then the old processes' gupids. Prints the last pool.xml it read. The caller
+// judges that document itself: this loop only saves a round trip per look while Passenger spawns.
+const RESTART_GROUP = `${INSTANCES}${POOL_OF}
+body=$1; root=$2; wanted=$3; wait_ms=$4; shift 4
+restarted=
 for d in $(instances); do
-  code=$(ask admin full_admin_password.txt "$d" -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "$1" http://localhost/pool/restart_app_group.json) || continue
+  code=$(ask admin full_admin_password.txt "$d" -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "$body" http://localhost/pool/restart_app_group.json) || continue
   case "$code" in
-    2??) exit 0 ;;
+    2??) restarted=$d; break ;;
     *) echo "$d answered HTTP $code" >&2; exit ${EXIT_REFUSED} ;;
   esac
 done
-echo "no root-owned Passenger instance with a core_api socket answered" >&2
-exit ${EXIT_NO_INSTANCE}
+[ -n "$restarted" ] || { echo "no root-owned Passenger instance with a core_api socket answered" >&2; exit ${EXIT_NO_INSTANCE}; }
+[ "$wait_ms" -gt 0 ] || exit 0
+end=$(( $(date +%s%N) / 1000000 + wait_ms ))
+while pool=$(pool_of "$restarted"); do
+  group=$(printf '%s' "$pool" | awk -v RS='</group>' -v root="$root" 'index($0, root) { print }')
+  served=$(printf '%s' "$group" | awk -v RS='</process>' '/<gupid>/ {
+      g = $0; sub(/.*<gupid>/, "", g); sub(/<\\/gupid>.*/, "", g)
+      e = $0; sub(/.*<enabled>/, "", e); sub(/<\\/enabled>.*/, "", e)
+      l = $0; sub(/.*<life_status>/, "", l); sub(/<\\/life_status>.*/, "", l)
+      if (e == "ENABLED" && l == "ALIVE") print g }' | {
+    fresh=0; stale=0
+    while read -r g; do
+      old=0; for o in "$@"; do [ "$o" = "$g" ] && old=1; done
+      if [ $old = 1 ]; then stale=$((stale + 1)); else fresh=$((fresh + 1)); fi
+    done
+    [ $fresh -ge "$wanted" ] && [ $stale = 0 ] && echo yes
+  })
+  if [ -z "$group" ] || [ "$served" = yes ] || [ $(( $(date +%s%N) / 1000000 )) -ge $end ]; then printf '%s' "$pool"; exit 0; fi
+  sleep 0.05
+done
+exit 0
 `;
 
 function unavailable(code: number, stderr: string): { ok: false; reason: CoreApiUnavailable; detail: string } {
@@ -85,8 +113,33 @@ export function restartGroupBody(groupName: string): string {
   return JSON.stringify({ name: groupName, restart_method: 'blocking' });
 }
 
-/** `POST /pool/restart_app_group.json` for exactly the named group, in the newest instance that answers. */
-export async function restartAppGroup(ssh: RemoteRunner, groupName: string, timeoutMs = 30_000): Promise<CoreApiAnswer<void>> {
-  const run = await ssh.execScript(RESTART_GROUP, [restartGroupBody(groupName)], { timeoutMs, allowFail: true });
-  return run.code === 0 ? { ok: true, value: undefined } : unavailable(run.code, run.stderr);
+/** What the restart waits for on the server before it answers: the app's new processes serving. */
+export interface RestartWait {
+  appRoot: string;
+  /** New ENABLED processes that make the app served (its min instances, at least 1). */
+  wanted: number;
+  oldGupids: readonly string[];
+  maxWaitMs: number;
+}
+
+/**
+ * `POST /pool/restart_app_group.json` for exactly the named group, in the newest instance that answers;
+ * with `wait`, the same command then looks at the pool every 50 ms until the new processes serve (or the
+ * wait ends) and returns the last pool.xml it read, or '' when it could not read one.
+ */
+export async function restartAppGroup(
+  ssh: RemoteRunner,
+  groupName: string,
+  wait?: RestartWait,
+  timeoutMs = 30_000,
+): Promise<CoreApiAnswer<string>> {
+  const args = wait ? [String(wait.wanted), String(Math.max(1, Math.round(wait.maxWaitMs))), ...wait.oldGupids] : ['0', '0'];
+  const root = `<app_root>${escapeXmlText(wait?.appRoot ?? '')}</app_root>`;
+  const run = await ssh.execScript(RESTART_GROUP, [restartGroupBody(groupName), root, ...args], { timeoutMs, allowFail: true });
+  return run.code === 0 ? { ok: true, value: run.stdout } : unavailable(run.code, run.stderr);
+}
+
+/** How Passenger writes text into pool.xml. */
+function escapeXmlText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

@@ -1,13 +1,14 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   describeProcesses,
+  matchAppProcesses,
   readAppProcesses,
   servingProcesses,
   type AppProcesses,
   type ObservedProcess,
   type RemoteRunner,
 } from './app-processes.js';
-import { restartAppGroup } from './core-api.js';
+import { restartAppGroup, type RestartWait } from './core-api.js';
 import { PassengerCommandError, RestartTimeoutError } from './errors.js';
 import { ValidationError } from '../errors.js';
 import { newestPassengerInstance } from './passenger-instance.js';
@@ -63,15 +64,24 @@ export async function restartApp(ssh: RemoteRunner, appRoot: string, options: Re
   const oldGupids = new Set(before.processes.map((p) => p.gupid));
   const restartedAt = Date.now();
   const deadline = restartedAt + timeoutMs;
+  // Passenger respawns min instances itself after a restart, and the command can wait for them on the
+  // server; with min instances 0 (or unknown) only a request spawns one: the serve check below.
+  const min = before.minProcesses ?? 0;
+  const wait = min > 0 ? { appRoot, wanted: min, oldGupids: [...oldGupids], maxWaitMs: Math.min(10_000, timeoutMs / 2) } : undefined;
   // An app Passenger does not know yet has nothing to restart: the serve check below spawns it.
-  for (const group of before.groupNames) await restartGroup(ssh, group, timeoutMs);
+  let seen: string | undefined;
+  for (const [i, group] of before.groupNames.entries()) {
+    seen = await restartGroup(ssh, group, timeoutMs, i === before.groupNames.length - 1 ? wait : undefined);
+  }
 
   let polls = 0;
   let lastSeen = 'nothing read yet';
   let current: AppProcesses = before;
   while (Date.now() < deadline) {
     polls++;
-    current = await readAppProcesses(ssh, appRoot);
+    // The restart command's last look at the pool, when it took one, is the first poll.
+    current = (seen && parsedOrUndefined(seen, appRoot)) || (await readAppProcesses(ssh, appRoot));
+    seen = undefined;
     const serving = servingProcesses(current.processes);
     const fresh = serving.filter((p) => !oldGupids.has(p.gupid));
     const stale = serving.filter((p) => oldGupids.has(p.gupid));
@@ -106,10 +116,21 @@ export async function restartApp(ssh: RemoteRunner, appRoot: string, options: Re
   throw new RestartTimeoutError(appRoot, timeoutMs, lastSeen);
 }
 
-/** Restarts exactly one app group: through the core API, else with passenger-config (Ruby) naming the group. */
-async function restartGroup(ssh: RemoteRunner, group: string, timeoutMs: number): Promise<void> {
-  const api = await restartAppGroup(ssh, group, timeoutMs);
-  if (api.ok) return;
+function parsedOrUndefined(poolXml: string, appRoot: string): AppProcesses | undefined {
+  try {
+    return matchAppProcesses(poolXml, appRoot);
+  } catch {
+    return undefined; // cut short by the command's deadline: read the pool again instead
+  }
+}
+
+/**
+ * Restarts exactly one app group: through the core API (then waits there, when asked, and returns the last
+ * pool.xml it read), else with passenger-config (Ruby) naming the group.
+ */
+async function restartGroup(ssh: RemoteRunner, group: string, timeoutMs: number, wait?: RestartWait): Promise<string | undefined> {
+  const api = await restartAppGroup(ssh, group, wait, timeoutMs);
+  if (api.ok) return api.value || undefined;
   if (api.reason === 'refused') throw new PassengerCommandError('POST /pool/restart_app_group.json', api.detail);
   let command = ['passenger-config', 'restart-app', '--name', group, '--ignore-app-not-running'];
   let run = await ssh.exec(command, { timeoutMs, allowFail: true });
@@ -121,4 +142,5 @@ async function restartGroup(ssh: RemoteRunner, group: string, timeoutMs: number)
   if (run.code !== 0) {
     throw new PassengerCommandError(command.join(' '), `exit ${run.code}: ${(run.stderr || run.stdout).trim().slice(0, 400)}`);
   }
+  return undefined;
 }

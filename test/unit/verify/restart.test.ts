@@ -47,26 +47,32 @@ const LONGER = '/var/www/vhosts/example.com.au/httpdocs';
 describe('verify/restart (scripted server)', () => {
   it('restarts exactly the app group of the root, never another whose root shares its prefix', async () => {
     let restarted = false;
+    const pool = () =>
+      poolXml({
+        [SHORT]: restarted ? [{ pid: 20, gupid: 'new-20' }] : [{ pid: 10, gupid: 'old-10' }],
+        [LONGER]: [{ pid: 11, gupid: 'au-11' }],
+      });
     const runner = new ScriptedRunner((_argv, script) => {
       if (isRestart(script)) {
         restarted = true;
-        return ok('');
+        return ok(pool()); // the command's own last look at the pool, once the new process serves
       }
-      if (isPoolRead(script)) {
-        return ok(
-          poolXml({
-            [SHORT]: restarted ? [{ pid: 20, gupid: 'new-20' }] : [{ pid: 10, gupid: 'old-10' }],
-            [LONGER]: [{ pid: 11, gupid: 'au-11' }],
-          }),
-        );
-      }
+      if (isPoolRead(script)) return ok(pool());
       throw new Error(`unexpected command: ${_argv.join(' ').slice(0, 80)}`);
     });
     const result = await restartApp(runner, SHORT, { serves: async () => ({ ok: true, detail: 'handshake ok' }), pollMs: 1 });
     expect(result.groups).to.deep.equal([`${SHORT} (production)`]);
     expect(result.after.map((p) => p.pid)).to.deep.equal([20]);
     const restarts = runner.calls.filter((c) => isRestart(c.script));
-    expect(restarts.map((c) => c.args)).to.deep.equal([[restartGroupBody(`${SHORT} (production)`)]]);
+    // The group by name, then what to wait for on the server: its root as the XML has it, 1 new
+    // process (min instances), up to 10 s, not the old gupid.
+    expect(restarts.map((c) => c.args)).to.deep.equal([
+      [restartGroupBody(`${SHORT} (production)`), `<app_root>${SHORT}</app_root>`, '1', '10000', 'old-10'],
+    ]);
+    expect(
+      runner.calls.filter((c) => isPoolRead(c.script) && !isRestart(c.script)),
+      'one read before, none after',
+    ).to.have.length(1);
     expect(JSON.parse(restarts[0]!.args[0]!)).to.deep.equal({ name: `${SHORT} (production)`, restart_method: 'blocking' });
     // Passwords go to curl on its stdin, never into an argument other local users could read.
     expect(restarts[0]!.script).to.match(/-K -/);
