@@ -62,8 +62,10 @@ exit ${EXIT_NO_INSTANCE}
 
 // $1 the JSON body naming exactly one app group; to wait for its new processes (0 ms: do not wait):
 // $2 "<app_root>ROOT</app_root>" as the XML has it, $3 how many new ENABLED processes make it served,
-// $4 the longest wait in ms, then the old processes' gupids. Prints the last pool.xml it read. The caller
-// judges that document itself: this loop only saves a round trip per look while Passenger spawns.
+// $4 the longest wait in ms, then the old processes' gupids. Prints its last look at the pool as a pool.xml
+// holding only this app's supergroup (the whole pool of a server with hundreds of apps is ~3 KB per app to
+// send and parse per restart). The caller judges that document itself: this loop only saves a round trip
+// per look while Passenger spawns.
 const RESTART_GROUP = `${INSTANCES}${POOL_OF}
 body=$1; root=$2; wanted=$3; wait_ms=$4; shift 4
 restarted=
@@ -78,7 +80,7 @@ done
 [ "$wait_ms" -gt 0 ] || exit 0
 end=$(( $(date +%s%N) / 1000000 + wait_ms ))
 while pool=$(pool_of "$restarted"); do
-  group=$(printf '%s' "$pool" | awk -v RS='</group>' -v root="$root" 'index($0, root) { print }')
+  group=$(printf '%s' "$pool" | awk -v RS='</supergroup>' -v root="$root" 'index($0, root) { print substr($0, index($0, "<supergroup>")) }')
   served=$(printf '%s' "$group" | awk -v RS='</process>' '/<gupid>/ {
       g = $0; sub(/.*<gupid>/, "", g); sub(/<\\/gupid>.*/, "", g)
       e = $0; sub(/.*<enabled>/, "", e); sub(/<\\/enabled>.*/, "", e)
@@ -91,7 +93,11 @@ while pool=$(pool_of "$restarted"); do
     done
     [ $fresh -ge "$wanted" ] && [ $stale = 0 ] && echo yes
   })
-  if [ -z "$group" ] || [ "$served" = yes ] || [ $(( $(date +%s%N) / 1000000 )) -ge $end ]; then printf '%s' "$pool"; exit 0; fi
+  [ -n "$group" ] || exit 0
+  if [ "$served" = yes ] || [ $(( $(date +%s%N) / 1000000 )) -ge $end ]; then
+    printf '<?xml version="1.0" encoding="iso-8859-1" ?>\\n<info version="3"><supergroups>%s</supergroup></supergroups></info>' "$group"
+    exit 0
+  fi
   sleep 0.05
 done
 exit 0
@@ -125,7 +131,7 @@ export interface RestartWait {
 /**
  * `POST /pool/restart_app_group.json` for exactly the named group, in the newest instance that answers;
  * with `wait`, the same command then looks at the pool every 50 ms until the new processes serve (or the
- * wait ends) and returns the last pool.xml it read, or '' when it could not read one.
+ * wait ends) and returns its last look as a pool.xml of this app's supergroup only, or '' without one.
  */
 export async function restartAppGroup(
   ssh: RemoteRunner,
