@@ -2,7 +2,8 @@
  * Bench part `oneclick`: wall time of the one-click flow for one domain (apply + live verification),
  * with the process-watch window reported on its own, and the web-server reloads it caused, beside the
  * naive way an admin would do it by hand (append the directives to vhost.conf/vhost_ssl.conf, Plesk
- * reconfigure, a reload "to be sure", then the same verification). Prints figures; asserts nothing.
+ * reconfigure, a reload "to be sure", then the same verification; and once more with the same checks done
+ * by hand with Passenger's own tools, naive-verify.ts). Prints figures; asserts nothing.
  * Changes the test host: run under `flock /var/lock/pp-host.lock` (it resets the host around each run).
  */
 import { DomainLocks } from '../../backend/src/apply/domain-lock.js';
@@ -15,6 +16,7 @@ import { createStore, openDatabase } from '../../backend/src/store/index.js';
 import { DomainLockRows } from '../../backend/src/store/domain-locks.js';
 import { verifyDomain } from '../../backend/src/verify/verifier.js';
 import { demoDomainSpecs, loadConnection, resetHost } from '../support/testhost.js';
+import { naiveVerify } from './naive-verify.js';
 
 const DOMAIN = 'multi.demo.test';
 const RUNS = Number(process.env.PP_BENCH_ONECLICK_RUNS ?? 3);
@@ -65,7 +67,11 @@ async function oneClick(service: ChangeService, server: ServerConfig, session: S
   };
 }
 
-async function naive(server: ServerConfig, session: SshSession, appRoot: string): Promise<Sample> {
+/**
+ * The naive change, then either our verifier or the same checks by hand with Passenger's own tools
+ * (naive-verify.ts): the first isolates the change path, the second is the whole naive way.
+ */
+async function naive(server: ServerConfig, session: SshSession, appRoot: string, checks: 'our verifier' | 'by hand'): Promise<Sample> {
   const events: StepEvent[] = [];
   const reloadsBefore = await apacheReloads(session);
   const conf = `/var/www/vhosts/system/${DOMAIN}/conf`;
@@ -76,13 +82,23 @@ async function naive(server: ServerConfig, session: SshSession, appRoot: string)
   ]);
   await session.exec(['plesk', 'sbin', 'httpdmng', '--reconfigure-domain', DOMAIN]);
   await session.exec(['apache2ctl', 'graceful']);
-  const report = await verifyDomain(
-    session,
-    { domain: DOMAIN, server: server.name, appRoot, socketIoPath: '/socket.io/', integration: 'apache', endpoint: ENDPOINT },
-    { watchWindowMs: WATCH_MS, scheme: 'https', events: (e) => events.push(e) },
-  );
+  const target = {
+    domain: DOMAIN,
+    server: server.name,
+    appRoot,
+    socketIoPath: '/socket.io/',
+    integration: 'apache' as const,
+    endpoint: ENDPOINT,
+  };
+  const verdict =
+    checks === 'by hand'
+      ? await naiveVerify(session, target, 'https', WATCH_MS)
+      : await verifyDomain(session, target, { watchWindowMs: WATCH_MS, scheme: 'https', events: (e) => events.push(e) }).then((r) => ({
+          ok: r.ok,
+          watchMs: watchMs(events),
+        }));
   const totalMs = performance.now() - t0;
-  return { totalMs, watchMs: watchMs(events), reloads: (await apacheReloads(session)) - reloadsBefore, verified: report.ok };
+  return { totalMs, watchMs: verdict.watchMs, reloads: (await apacheReloads(session)) - reloadsBefore, verified: verdict.ok };
 }
 
 function line(label: string, samples: Sample[]): string {
@@ -110,6 +126,7 @@ export async function run(): Promise<void> {
   });
   const ours: Sample[] = [];
   const hand: Sample[] = [];
+  const byHand: Sample[] = [];
   try {
     const session = await pool.get(server);
     const appRoot = `/var/www/vhosts/${DOMAIN}/httpdocs`;
@@ -117,7 +134,9 @@ export async function run(): Promise<void> {
       await resetHost();
       ours.push(await oneClick(service, server, session));
       await resetHost();
-      hand.push(await naive(server, session, appRoot));
+      hand.push(await naive(server, session, appRoot, 'our verifier'));
+      await resetHost();
+      byHand.push(await naive(server, session, appRoot, 'by hand'));
     }
   } finally {
     pool.closeAll();
@@ -130,4 +149,8 @@ export async function run(): Promise<void> {
   );
   console.log(line('ours: apply --profile socketio-safe', ours));
   console.log(line('naive: vhost*.conf + reconfigure + reload + verify', hand));
+  console.log(line('naive, checks by hand (passenger-config/-status)', byHand));
+  const ratio = (way: Sample[]) =>
+    (median(ours.map((s) => s.totalMs - s.watchMs)) / median(way.map((s) => s.totalMs - s.watchMs))).toFixed(2);
+  console.log(`ours / naive without the watch: ${ratio(hand)}x (same verifier), ${ratio(byHand)}x (checks by hand)`);
 }
