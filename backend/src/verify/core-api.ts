@@ -60,7 +60,8 @@ echo "no root-owned Passenger instance with a core_api socket answered" >&2
 exit ${EXIT_NO_INSTANCE}
 `;
 
-// $1 the JSON body naming exactly one app group; to wait for its new processes (0 ms: do not wait):
+// $1 the JSON body naming exactly one app group; to wait for its new processes (0 ms: do not wait; the
+// wait also ends when nothing serves and nothing spawns, as in a full pool):
 // $2 "<app_root>ROOT</app_root>" as the XML has it, $3 how many new ENABLED processes make it served,
 // $4 the longest wait in ms, then the old processes' gupids. Prints its last look at the pool as a pool.xml
 // holding only this app's supergroup (the whole pool of a server with hundreds of apps is ~3 KB per app to
@@ -91,9 +92,12 @@ while pool=$(pool_of "$restarted"); do
       old=0; for o in "$@"; do [ "$o" = "$g" ] && old=1; done
       if [ $old = 1 ]; then stale=$((stale + 1)); else fresh=$((fresh + 1)); fi
     done
-    [ $fresh -ge "$wanted" ] && [ $stale = 0 ] && echo yes
+    if [ $fresh -ge "$wanted" ] && [ $stale = 0 ]; then echo yes; elif [ $((fresh + stale)) = 0 ]; then echo none; fi
   })
   [ -n "$group" ] || exit 0
+  spawning=$(printf '%s' "$group" | sed -n 's/.*<processes_being_spawned>\\([0-9]*\\)<.*/\\1/p')
+  # Nothing serves and nothing spawns (a full pool spawns only for a request): the caller's request must.
+  if [ "$served" = none ] && [ "\${spawning:-0}" = 0 ]; then served=yes; fi
   if [ "$served" = yes ] || [ $(( $(date +%s%N) / 1000000 )) -ge $end ]; then
     printf '<?xml version="1.0" encoding="iso-8859-1" ?>\\n<info version="3"><supergroups>%s</supergroup></supergroups></info>' "$group"
     exit 0
