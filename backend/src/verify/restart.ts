@@ -75,6 +75,7 @@ export async function restartApp(ssh: RemoteRunner, appRoot: string, options: Re
   }
 
   let polls = 0;
+  let servedByNew: ServeCheck | undefined;
   let lastSeen = 'nothing read yet';
   let current: AppProcesses = before;
   while (Date.now() < deadline) {
@@ -91,25 +92,29 @@ export async function restartApp(ssh: RemoteRunner, appRoot: string, options: Re
     const wanted = Math.max(1, current.minProcesses ?? 1);
     lastSeen = `${describeProcesses(current.processes)}; new serving: ${fresh.length} of ${wanted}, old still serving: ${stale.length}, draining: ${draining.length}`;
     const replaced = fresh.length >= wanted && stale.length === 0;
+    const result = (serveCheck: ServeCheck): RestartResult => {
+      const servedAt = Date.now();
+      return {
+        appRoot,
+        groups: before.groupNames,
+        before: before.processes,
+        after: fresh,
+        draining,
+        restartedAt,
+        servedAt,
+        ms: servedAt - restartedAt,
+        polls,
+        serveCheck,
+      };
+    };
+    if (replaced && servedByNew) return result(servedByNew);
     if (serving.length === 0 || replaced) {
       // With no process at all (lazy spawning, min instances 0) the request makes Passenger spawn one.
       const serveCheck = await options.serves();
       lastSeen += `; ${serveCheck.detail}`;
-      if (serveCheck.ok && replaced) {
-        const servedAt = Date.now();
-        return {
-          appRoot,
-          groups: before.groupNames,
-          before: before.processes,
-          after: fresh,
-          draining,
-          restartedAt,
-          servedAt,
-          ms: servedAt - restartedAt,
-          polls,
-          serveCheck,
-        };
-      }
+      // No old process took requests when it was sent (none served): whatever answered it was new.
+      if (serveCheck.ok) servedByNew = serveCheck;
+      if (serveCheck.ok && replaced) return result(serveCheck);
     }
     await delay(Math.min(pollMs, Math.max(0, deadline - Date.now())));
   }

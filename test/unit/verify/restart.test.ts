@@ -6,7 +6,7 @@ import { restartGroupBody } from '../../../backend/src/verify/core-api.js';
 import { restartApp } from '../../../backend/src/verify/restart.js';
 
 /** A pool.xml as the core API serves it (the elements the reader uses), one group per app root. */
-function poolXml(apps: Record<string, { pid: number; gupid: string; enabled?: string }[]>): string {
+function poolXml(apps: Record<string, { pid: number; gupid: string; enabled?: string }[]>, minProcesses = 1): string {
   const groups = Object.entries(apps).map(([root, processes]) => {
     const name = `${root} &#40;production&#41;`;
     const procs = processes
@@ -15,7 +15,7 @@ function poolXml(apps: Record<string, { pid: number; gupid: string; enabled?: st
           `<process><pid>${p.pid}</pid><gupid>${p.gupid}</gupid><sessions>0</sessions><processed>1</processed><busyness>0</busyness><concurrency>0</concurrency><life_status>ALIVE</life_status><enabled>${p.enabled ?? 'ENABLED'}</enabled></process>`,
       )
       .join('');
-    return `<supergroup><name>${name}</name><group default="true"><name>${name}</name><app_root>${root}</app_root><app_type>nodejs</app_type><environment>production</environment><enabled_process_count>${processes.length}</enabled_process_count><options><min_processes>1</min_processes></options><processes>${procs}</processes></group></supergroup>`;
+    return `<supergroup><name>${name}</name><group default="true"><name>${name}</name><app_root>${root}</app_root><app_type>nodejs</app_type><environment>production</environment><enabled_process_count>${processes.length}</enabled_process_count><options><min_processes>${minProcesses}</min_processes></options><processes>${procs}</processes></group></supergroup>`;
   });
   return `<?xml version="1.0" encoding="iso-8859-1" ?>\n<info version="3"><passenger_version>6.0.17</passenger_version><group_count>${groups.length}</group_count><process_count>1</process_count><max>6</max><capacity_used>1</capacity_used><get_wait_list_size>0</get_wait_list_size><supergroups>${groups.join('')}</supergroups></info>`;
 }
@@ -113,6 +113,32 @@ describe('verify/restart (scripted server)', () => {
       caught = err;
     }
     expect((caught as Error)?.message).to.match(/restart_app_group\.json failed on the server: .*HTTP 401/);
+  });
+});
+
+describe('verify/restart of an app with min instances 0 (scripted server)', () => {
+  it('lets its own request spawn the new process, and counts that request as the proof it serves', async () => {
+    let phase: 'old' | 'none' | 'new' = 'old';
+    const runner = new ScriptedRunner((_argv, script, args) => {
+      if (isRestart(script)) {
+        expect(args.slice(2, 4), 'nothing to wait for on the server: only a request spawns').to.deep.equal(['0', '0']);
+        phase = 'none';
+        return ok('');
+      }
+      const processes = { old: [{ pid: 10, gupid: 'old' }], none: [], new: [{ pid: 30, gupid: 'new' }] }[phase];
+      return ok(poolXml({ [SHORT]: processes }, 0));
+    });
+    let serveChecks = 0;
+    const result = await restartApp(runner, SHORT, {
+      serves: async () => {
+        serveChecks++;
+        phase = 'new'; // the request made Passenger spawn a process
+        return { ok: true, detail: 'handshake ok' };
+      },
+      pollMs: 1,
+    });
+    expect(result.after.map((p) => p.pid)).to.deep.equal([30]);
+    expect(serveChecks).to.equal(1);
   });
 });
 
