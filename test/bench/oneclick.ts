@@ -2,12 +2,14 @@
  * Bench part `oneclick`: wall time of the one-click flow for one domain (apply + live verification),
  * with the process-watch window reported on its own, and the web-server reloads it caused, beside the
  * naive way an admin would do it by hand (append the directives to vhost.conf/vhost_ssl.conf, Plesk
- * reconfigure, a reload "to be sure", then the same verification). Prints figures; asserts nothing.
+ * reconfigure, a reload "to be sure", then the same verification; and once more with the same checks done
+ * by hand with Passenger's own tools, naive-verify.ts). Prints figures; asserts nothing.
  * Ours is broken down per step from the engine's own step events (their timestamps); the naive way's
  * steps are timed around each command it runs, and its verification from the verifier's events.
  * Changes the test host: run under `flock /var/lock/pp-host.lock` (it resets the host around each run).
  */
 import { DomainLocks } from '../../backend/src/apply/domain-lock.js';
+import { naiveVerify } from './naive-verify.js';
 import type { ServerConfig } from '../../backend/src/config/types.js';
 import type { StepEvent } from '../../backend/src/events.js';
 import { ChangeService } from '../../backend/src/jobs/change-service.js';
@@ -107,16 +109,21 @@ async function oneClick(service: ChangeService, server: ServerConfig, session: S
   };
 }
 
-async function naive(server: ServerConfig, session: SshSession, appRoot: string): Promise<Sample> {
+/**
+ * The naive change, then either our verifier or the same checks by hand with Passenger's own tools
+ * (naive-verify.ts): the first isolates the change path, the second is the whole naive way.
+ */
+async function naive(server: ServerConfig, session: SshSession, appRoot: string, checks: 'our verifier' | 'by hand'): Promise<Sample> {
   const events: StepEvent[] = [];
   const reloadsBefore = await apacheReloads(session);
   const conf = `/var/www/vhosts/system/${DOMAIN}/conf`;
-  const timed = async (label: string, work: () => Promise<unknown>): Promise<void> => {
-    const s0 = performance.now();
-    await work();
-    steps[label] = (steps[label] ?? 0) + performance.now() - s0;
-  };
   const steps: Record<string, number> = {};
+  const timed = async <T>(label: string, work: () => Promise<T>): Promise<T> => {
+    const s0 = performance.now();
+    const value = await work();
+    steps[label] = (steps[label] ?? 0) + performance.now() - s0;
+    return value;
+  };
   const t0 = performance.now();
   await timed('write', () =>
     session.execScript('for f in "$@"; do printf "PassengerStickySessions on\\n" >> "$f"; done', [
@@ -128,24 +135,38 @@ async function naive(server: ServerConfig, session: SshSession, appRoot: string)
     await session.exec(['plesk', 'sbin', 'httpdmng', '--reconfigure-domain', DOMAIN]);
     await session.exec(['apache2ctl', 'graceful']);
   });
+  const target = {
+    domain: DOMAIN,
+    server: server.name,
+    appRoot,
+    socketIoPath: '/socket.io/',
+    integration: 'apache' as const,
+    endpoint: ENDPOINT,
+  };
   const verifyStart = Date.now();
-  const report = await verifyDomain(
-    session,
-    { domain: DOMAIN, server: server.name, appRoot, socketIoPath: '/socket.io/', integration: 'apache', endpoint: ENDPOINT },
-    { watchWindowMs: WATCH_MS, scheme: 'https', events: (e) => events.push(e) },
-  );
+  const verdict =
+    checks === 'by hand'
+      ? await timed('checks by hand (restart, status, probe)', () => naiveVerify(session, target, 'https', WATCH_MS))
+      : await verifyDomain(session, target, { watchWindowMs: WATCH_MS, scheme: 'https', events: (e) => events.push(e) }).then((r) => ({
+          ok: r.ok,
+          watchMs: watchMs(events),
+        }));
   const totalMs = performance.now() - t0;
-  Object.assign(steps, stepTimes(events, verifyStart));
-  return { totalMs, watchMs: watchMs(events), reloads: (await apacheReloads(session)) - reloadsBefore, verified: report.ok, steps };
+  if (checks === 'our verifier') Object.assign(steps, stepTimes(events, verifyStart));
+  return { totalMs, watchMs: verdict.watchMs, reloads: (await apacheReloads(session)) - reloadsBefore, verified: verdict.ok, steps };
 }
 
-function breakdown(ours: Sample[], hand: Sample[]): string[] {
+function breakdown(ours: Sample[], hand: Sample[], byHand: Sample[]): string[] {
   const cell = (samples: Sample[], label: string) => {
     const values = samples.map((s) => s.steps[label]).filter((v): v is number => v !== undefined);
     return values.length === 0 ? '-' : String(Math.round(median(values)));
   };
-  const rows = STEPS.map(([label]) => `${label.padEnd(40)} ${cell(ours, label).padStart(10)} ${cell(hand, label).padStart(10)}`);
-  return [`${'step (median ms)'.padEnd(40)} ${'ours'.padStart(10)} ${'naive'.padStart(10)}`, ...rows];
+  const labels = [...STEPS.map(([label]) => label), 'checks by hand (restart, status, probe)'];
+  const rows = labels.map(
+    (label) =>
+      `${label.padEnd(40)} ${cell(ours, label).padStart(10)} ${cell(hand, label).padStart(10)} ${cell(byHand, label).padStart(10)}`,
+  );
+  return [`${'step (median ms)'.padEnd(40)} ${'ours'.padStart(10)} ${'naive'.padStart(10)} ${'by hand'.padStart(10)}`, ...rows];
 }
 
 function line(label: string, samples: Sample[]): string {
@@ -173,6 +194,7 @@ export async function run(): Promise<void> {
   });
   const ours: Sample[] = [];
   const hand: Sample[] = [];
+  const byHand: Sample[] = [];
   try {
     const session = await pool.get(server);
     const appRoot = `/var/www/vhosts/${DOMAIN}/httpdocs`;
@@ -180,7 +202,9 @@ export async function run(): Promise<void> {
       await resetHost();
       ours.push(await oneClick(service, server, session));
       await resetHost();
-      hand.push(await naive(server, session, appRoot));
+      hand.push(await naive(server, session, appRoot, 'our verifier'));
+      await resetHost();
+      byHand.push(await naive(server, session, appRoot, 'by hand'));
     }
   } finally {
     pool.closeAll();
@@ -193,8 +217,10 @@ export async function run(): Promise<void> {
   );
   console.log(line('ours: apply --profile socketio-safe', ours));
   console.log(line('naive: vhost*.conf + reconfigure + reload + verify', hand));
-  const withoutWatch = (samples: Sample[]) => median(samples.map((s) => s.totalMs - s.watchMs));
-  console.log(`ratio ours/naive without the watch window: ${(withoutWatch(ours) / withoutWatch(hand)).toFixed(2)}`);
+  console.log(line('naive, checks by hand (passenger-config/-status)', byHand));
+  const ratio = (way: Sample[]) =>
+    (median(ours.map((s) => s.totalMs - s.watchMs)) / median(way.map((s) => s.totalMs - s.watchMs))).toFixed(2);
+  console.log(`ours / naive without the watch: ${ratio(hand)}x (same verifier), ${ratio(byHand)}x (checks by hand)`);
   console.log('');
-  for (const row of breakdown(ours, hand)) console.log(row);
+  for (const row of breakdown(ours, hand, byHand)) console.log(row);
 }

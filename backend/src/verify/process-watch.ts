@@ -12,7 +12,7 @@ import { ValidationError } from '../errors.js';
 export interface WatchOptions {
   /** How long to watch, default 10 000 ms. */
   windowMs?: number;
-  /** Pause between two looks at passenger-status, default 1000 ms. */
+  /** Pause between two looks at the pool, default 1000 ms. */
   intervalMs?: number;
   /** The processes expected to survive; default: those seen at the start of the watch. */
   baseline?: ObservedProcess[];

@@ -15,6 +15,8 @@ describe('verify: restart, process watch and the live verification (restarts dem
   it('restarts healthy.demo.test and returns once new processes serve through nginx', async () => {
     const before = await readAppProcesses(ssh(), appRootOf('healthy.demo.test'));
     expect(before.processes).to.have.length(1);
+    const others = ['multi.demo.test', 'custompath.demo.test'];
+    const othersBefore = await Promise.all(others.map((d) => readAppProcesses(ssh(), appRootOf(d))));
     const result = await restartApp(ssh(), appRootOf('healthy.demo.test'), {
       serves: () => checkHandshake(publicTarget('healthy.demo.test', 'https')),
     });
@@ -25,6 +27,10 @@ describe('verify: restart, process watch and the live verification (restarts dem
     expect(result.serveCheck.ok).to.equal(true);
     const now = await readAppProcesses(ssh(), appRootOf('healthy.demo.test'));
     expect(servingProcesses(now.processes).map((p) => p.gupid)).to.deep.equal(result.after.map((p) => p.gupid));
+    // Exactly this app's group was named, and no other app restarted.
+    expect(result.groups).to.deep.equal([`${appRootOf('healthy.demo.test')} (production)`]);
+    const othersAfter = await Promise.all(others.map((d) => readAppProcesses(ssh(), appRootOf(d))));
+    expect(othersAfter.map((a) => a.processes.map((p) => p.gupid))).to.deep.equal(othersBefore.map((a) => a.processes.map((p) => p.gupid)));
   });
 
   it('gives up with a clear timeout error when the restarted app never serves through the public path', async () => {
@@ -61,8 +67,6 @@ describe('verify: restart, process watch and the live verification (restarts dem
     expect(report.watch?.changes.filter((c) => c.kind === 'gone')).to.deep.equal([]);
     expect(events).to.deep.equal(report.events);
     expect(events.map((e) => `${e.step}:${e.status}`)).to.deep.equal([
-      'verify.baseline:start',
-      'verify.baseline:info',
       'verify.restart:start',
       'verify.restart:ok',
       'verify.probe:start',
@@ -78,8 +82,10 @@ describe('verify: restart, process watch and the live verification (restarts dem
     expect(times).to.deep.equal([...times].sort((a, b) => a - b));
   });
 
-  it('fails multi.demo.test on the probe, with the 400s as evidence', async () => {
-    const report = await verifyDomain(ssh(), verifyTarget('multi.demo.test'), { watchWindowMs: 2_000 });
+  it('fails multi.demo.test on the probe, with the 400s as evidence (and, asked for, before the restart too)', async () => {
+    const report = await verifyDomain(ssh(), verifyTarget('multi.demo.test'), { watchWindowMs: 2_000, baseline: true });
+    expect(report.baseline?.badRequests, 'the baseline probe saw the 400s on the old processes').to.be.greaterThan(0);
+    expect(report.events.slice(0, 2).map((e) => `${e.step}:${e.status}`)).to.deep.equal(['verify.baseline:start', 'verify.baseline:info']);
     expect(report.ok).to.equal(false);
     const probe = report.checks.find((c) => c.check === 'probe');
     expect(probe?.ok).to.equal(false);
