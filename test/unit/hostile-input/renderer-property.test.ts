@@ -14,7 +14,7 @@ const FRAGMENTS = [
   ...['on', 'off', 'yes', 'No', '1', '0', '-1', '+7', '42', '256', '99999999999999999', '1e3', '0x10', '１'],
   ...['production', 'node', 'rack', 'NODE', '/var/www/app', 'app.js', '..', '/', './', 'pp_route', 'a b'],
   ...['SameSite=Lax', 'SameSite=None', 'samesite=strict', 'Secure', 'HttpOnly', 'Partitioned', 'Max-Age=60', 'Domain=example.com'],
-  ...[';', '; ', ' ', '\t', '\n', '\r', '\r\n', '"', "'", '\\', '`', '<', '>', '{', '}', '$', '${x}', '#', '=', '%', '@', ':', ','],
+  ...[';', '; ', ' ', '\t', '\n', '\r', '\r\n', '"', "'", '\\', '`', '<', '>', '{', '}', '$', '$\u007bx}', '#', '=', '%', '@', ':', ','],
   ...['</IfModule>', '<Directory />', '} server {', 'include /etc/passwd;', '# comment', '\\\n'],
   ...['\u0000', '\u0007', '\u001b[31m', '\u007f', '\u0085', '\u00a0', '\u2028', '\u202e', 'é', 'ｏｎ', 'Ꮪecure', '\ud83d\ude00'],
 ];
