@@ -9,7 +9,7 @@ const DOMAIN = /^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}[A-Za-z0-9_])?(\.[
 const HOST =
   /^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$|^\[?[0-9A-Fa-f:.]{2,45}(%[A-Za-z0-9_.-]{1,16})?\]?$/;
 // Key and known_hosts paths: a line break or tab in a path is a mistake or an attack, never a real key file.
-const FILE_PATH = /^[^\x00-\x1f\x7f]+$/;
+const FILE_PATH = /^\P{Cc}+$/u;
 const PATH_MESSAGE = 'must not contain line breaks, tabs or other control characters';
 // A Socket.IO path as an app passes it to `path`: absolute, no spaces, quotes or control characters.
 const SOCKET_IO_PATH = /^\/[A-Za-z0-9._~!$&()*+,;=:@%/-]*$/;
