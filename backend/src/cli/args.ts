@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { ValidationError } from '../errors.js';
 import { UsageError } from './exit-codes.js';
 
 export interface OptionSpec {
@@ -78,4 +79,27 @@ export function requirePositionals(args: ParsedArgs, count: { min: number; max: 
       n < count.min ? `missing argument: usage: ${usage}` : `unexpected argument "${args.positionals[count.max]}": usage: ${usage}`,
     );
   }
+}
+
+/** A domain as Plesk stores it: lower-case ASCII labels (IDNs in their xn-- form), at most 253 characters. */
+const DOMAIN_NAME = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
+
+/**
+ * The domain named on the command line, in lower case, or a refusal: checked before anything is opened
+ * or stored, so a name with a line break, `../` or a look-alike letter never reaches a job, a log or a server.
+ */
+export function domainArgument(text: string): string {
+  const name = text.toLowerCase();
+  if (!DOMAIN_NAME.test(name)) {
+    throw new ValidationError(`"${printable(text)}" is not a domain name`, {
+      field: 'domain',
+      hint: 'give the name as Plesk lists it, e.g. example.com (IDNs in their xn-- form); see `passenger-panel inventory`',
+    });
+  }
+  return name;
+}
+
+/** For echoing input back in an error without letting control characters into the terminal. */
+export function printable(text: string, max = 100): string {
+  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, max);
 }

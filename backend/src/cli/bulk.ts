@@ -10,7 +10,7 @@ import { type BulkRequest, CHANGE_JOB_KINDS } from '../jobs/bulk-model.js';
 import { describeCounts } from '../jobs/bulk-runner.js';
 import { bulkSummary } from '../jobs/stored.js';
 import type { JobEvent } from '../jobs/event-bus.js';
-import { booleanOption, integerOption, requirePositionals, stringListOption, stringOption } from './args.js';
+import { booleanOption, domainArgument, integerOption, requirePositionals, stringListOption, stringOption } from './args.js';
 import type { Command, CommandContext } from './command.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 
@@ -178,6 +178,8 @@ export const bulkCommand: Command = {
     if (profile !== 'socketio-safe') throw new UsageError('--profile socketio-safe is required (the only bulk profile)');
     const where = stringOption(ctx.args, 'where');
     const domains = stringListOption(ctx.args, 'domain');
+    // SERVER:DOMAIN or DOMAIN; server names have no ":", domains neither.
+    for (const d of domains) domainArgument(d.slice(d.indexOf(':') + 1));
     if ((where === undefined) === (domains.length === 0)) throw new UsageError('give either --where at-risk|all or one or more --domain');
     if (where !== undefined && where !== 'at-risk' && where !== 'all')
       throw new UsageError(`--where must be at-risk or all, got "${where}"`);

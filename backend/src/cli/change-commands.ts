@@ -11,8 +11,9 @@ import type { ChangePlan, RequestedSetting } from '../apply/plan.js';
 import { type ChangeResult, planForJournal } from '../jobs/change-service.js';
 import type { SingleRequest } from '../jobs/job-runner.js';
 import { lookupDirective } from '../passenger/catalog.js';
+import { checkPlacement, parseValue } from '../passenger/value-check.js';
 import { SOCKETIO_SAFE } from '../profile/socketio-safe.js';
-import { booleanOption, requirePositionals, stringOption } from './args.js';
+import { booleanOption, domainArgument, printable, requirePositionals, stringOption } from './args.js';
 import type { Command, CommandContext } from './command.js';
 import { ExitCode, UsageError, exitCodeForState } from './exit-codes.js';
 
@@ -42,7 +43,7 @@ async function serverFor(ctx: CommandContext, domain: string): Promise<ServerEnt
 
 function domainArg(ctx: CommandContext, usage: string, max = 1): string {
   requirePositionals(ctx.args, { min: 1, max }, usage);
-  return ctx.args.positionals[0]!.toLowerCase();
+  return domainArgument(ctx.args.positionals[0]!);
 }
 
 export function renderPlan(plan: ChangePlan): string {
@@ -111,6 +112,10 @@ export function parseAssignment(text: string): RequestedSetting {
       hint: 'use a name from the catalog, e.g. passenger_min_instances',
     });
   const value = text.slice(eq + 1);
+  // Type, range and characters are checked now, before a job is recorded; the plan checks the placement
+  // for the domain's own files again. Nothing per domain can take an Enterprise-only or server-wide directive.
+  if (spec.enterpriseOnly || spec.serverOnly) checkPlacement(spec, { server: 'apache', context: 'vhost' });
+  if (value !== '') parseValue(spec, value);
   return { key: spec.key, value: value === '' ? null : value };
 }
 
@@ -185,6 +190,11 @@ export const rollbackCommand: Command = {
   async run(ctx) {
     const domain = domainArg(ctx, this.usage);
     const to = stringOption(ctx.args, 'to');
+    if (to !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(to))
+      throw new UsageError(
+        `--to must be a checkpoint id such as cp_mf3k2a1b0_1a2b3c4d, got "${printable(to, 60)}"`,
+        'see `history <domain>`',
+      );
     return runAsJob(ctx, domain, { kind: 'rollback', ...(to ? { to } : {}) });
   },
 };

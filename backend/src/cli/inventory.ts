@@ -4,7 +4,7 @@
  */
 import type { ServerEntry } from '../config/types.js';
 import { ValidationError, errorMessage } from '../errors.js';
-import { stringOption, requirePositionals } from './args.js';
+import { domainArgument, printable, stringOption, requirePositionals } from './args.js';
 import type { Command, CommandContext } from './command.js';
 import { ExitCode } from './exit-codes.js';
 import { type DiagnosedServer, diagnosedServer, domainJson, inventoryJson, renderDomain, renderInventoryTable } from './inventory-view.js';
@@ -58,7 +58,7 @@ export const showCommand: Command = {
   options: SERVER_OPTION,
   async run(ctx) {
     requirePositionals(ctx.args, { min: 1, max: 1 }, 'show <domain> [--server NAME] [--json]');
-    const name = ctx.args.positionals[0]!.toLowerCase();
+    const name = domainArgument(ctx.args.positionals[0]!);
     const only = stringOption(ctx.args, 'server');
     const { ok, failed } = await readServers(ctx, only);
     for (const server of ok) {
@@ -69,7 +69,7 @@ export const showCommand: Command = {
       return ExitCode.ok;
     }
     if (failed.length > 0) throw failed[0]!.error;
-    throw new ValidationError(`domain ${name.replace(/[^\x20-\x7e]/g, '?').slice(0, 100)} was not found on ${only ?? 'any server'}`, {
+    throw new ValidationError(`domain ${printable(name)} was not found on ${only ?? 'any server'}`, {
       hint: 'list the domains with `passenger-panel inventory`',
     });
   },

@@ -4,7 +4,7 @@ import { GLOBAL_OPTIONS, parseCommandArgs, stringOption, type OptionSpecs } from
 import type { Command } from './command.js';
 import { commands, findCommand } from './commands.js';
 import { ExitCode, exitCodeFor, UsageError } from './exit-codes.js';
-import { Output } from './output.js';
+import { escapeControls, Output } from './output.js';
 import type { ServiceOptions, Services, WebPanel } from './services.js';
 
 export interface CliIo {
@@ -80,7 +80,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const topic = name === 'help' ? rest[0] : undefined;
     const command = topic === undefined ? undefined : findCommand(topic);
     if (topic !== undefined && !command) {
-      stderr.write(`error: unknown command "${topic}"\n\n${generalHelp()}`);
+      stderr.write(`error: unknown command "${escapeControls(topic)}"\n\n${generalHelp()}`);
       return ExitCode.refused;
     }
     stdout.write(command ? commandHelp(command) : generalHelp());
@@ -123,7 +123,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (err) {
     const described = describeError(err);
     if (out.json) out.data({ error: described });
-    stderr.write(`error: ${described.message}\n${described.hint ? `hint: ${described.hint}\n` : ''}`);
+    // Messages may quote the input (an unknown command or option): an escape sequence in it must not reach the terminal.
+    stderr.write(`error: ${escapeControls(described.message)}\n${described.hint ? `hint: ${escapeControls(described.hint)}\n` : ''}`);
     if (!(err instanceof PanelError) && err instanceof Error && err.stack && process.env.PASSENGER_PANEL_DEBUG)
       stderr.write(`${err.stack}\n`);
     return exitCodeFor(err);

@@ -4,24 +4,28 @@ import { z } from 'zod';
 const SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}=?$/;
 const DOMAIN = /^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}[A-Za-z0-9_])?)*\.?$/;
+// A host name (labels of at most 63, 253 in all) or an IPv4 address, or an IPv6 address, bracketed or not:
+// nothing an SSH client or a log line could read as an option, a command or a second line.
+const HOST =
+  /^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$|^\[?[0-9A-Fa-f:.]{2,45}(%[A-Za-z0-9_.-]{1,16})?\]?$/;
+// Key and known_hosts paths: a line break or tab in a path is a mistake or an attack, never a real key file.
+const FILE_PATH = /^\P{Cc}+$/u;
+const PATH_MESSAGE = 'must not contain line breaks, tabs or other control characters';
 // A Socket.IO path as an app passes it to `path`: absolute, no spaces, quotes or control characters.
 const SOCKET_IO_PATH = /^\/[A-Za-z0-9._~!$&()*+,;=:@%/-]*$/;
 
 export const serverSchema = z
   .object({
     name: z.string().regex(SERVER_NAME, 'use letters, digits, ".", "_" or "-" (at most 63), starting with a letter or digit'),
-    host: z
-      .string()
-      .min(1, 'must not be empty')
-      .regex(/^[^\s/]+$/, 'a host name or IP address, without spaces or slashes'),
+    host: z.string().min(1, 'must not be empty').regex(HOST, 'a host name or IP address (letters, digits, "-", "." and ":" only)'),
     port: z.number().int('must be a whole number').min(1).max(65535).default(22),
     username: z
       .string()
       .min(1, 'must not be empty')
-      .regex(/^[A-Za-z0-9._-]+$/, 'a plain login name')
+      .regex(/^[A-Za-z0-9._][A-Za-z0-9._-]*$/, 'a plain login name, not starting with "-"')
       .default('root'),
-    privateKeyPath: z.string().min(1, 'must not be empty'),
-    knownHostsPath: z.string().min(1, 'must not be empty').optional(),
+    privateKeyPath: z.string().min(1, 'must not be empty').regex(FILE_PATH, PATH_MESSAGE),
+    knownHostsPath: z.string().min(1, 'must not be empty').regex(FILE_PATH, PATH_MESSAGE).optional(),
     hostKeyFingerprint: z.string().regex(FINGERPRINT, 'expected SHA256:<43 base64 characters> as printed by ssh-keygen -l').optional(),
     socketIoPaths: z
       .record(
