@@ -57,7 +57,13 @@ export function readEditForm(
   const settings: RequestedSetting[] = [];
   for (const spec of editableDirectives(domain)) {
     const raw = body[`${SET_PREFIX}${spec.key}`];
-    const text = typeof raw === 'string' ? raw.trim() : '';
+    if (raw !== undefined && typeof raw !== 'string') {
+      // A repeated field (an array) or a JSON value is no form the page sends: refuse it by name, never drop it.
+      form.errors[spec.key] = `${spec.key}: give one text value.`;
+      continue;
+    }
+    // Only plain spaces are forgiven; a line break or other control character reaches checkValue and is refused.
+    const text = (raw ?? '').replace(/^ +| +$/g, '');
     const unset = body[`${UNSET_PREFIX}${spec.key}`] !== undefined;
     if (text !== '') form.values[spec.key] = text;
     if (unset) form.unset[spec.key] = true;

@@ -186,12 +186,19 @@ describe('hostile input: web forms and socket events', function () {
         status: 400,
         says: /Unknown action/,
       })),
+      ...['2\n', '\t2\r\n', '2\r', '\u00a02'].map((value) => ({
+        label: `${step}: a number wrapped in ${JSON.stringify(value.replace('2', ''))}`,
+        path: `/domains/${DOMAIN}/${step}`,
+        body: { action: 'set', 'set.passenger_min_instances': value },
+        status: 400,
+        says: /min.?instances/i,
+      })),
       ...[7, true, ['1', '2'], { value: '1' }].map((value) => ({
         label: `${step}: a ${Array.isArray(value) ? 'list' : typeof value} as the value (JSON)`,
         path: `/domains/${DOMAIN}/${step}`,
         body: { action: 'set', 'set.passenger_min_instances': value },
         status: 400,
-        says: /Fill in at least one field/,
+        says: /passenger_min_instances: give one text value/,
       })),
     ]),
     // Domains in the path that no server hosts: the page says so, nothing is planned.
