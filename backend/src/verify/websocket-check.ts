@@ -87,8 +87,8 @@ function judge(attempt: RawAttempt, key: string): { upgraded: boolean; detail: s
     .update(key + WEBSOCKET_GUID)
     .digest('base64');
   const missing: string[] = [];
-  if ((h['upgrade'] ?? '').toLowerCase() !== 'websocket') missing.push('Upgrade: websocket');
-  if (!/(^|,)\s*upgrade\s*(,|$)/i.test(h['connection'] ?? '')) missing.push('Connection: Upgrade');
+  if ((h.upgrade ?? '').toLowerCase() !== 'websocket') missing.push('Upgrade: websocket');
+  if (!/(^|,)\s*upgrade\s*(,|$)/i.test(h.connection ?? '')) missing.push('Connection: Upgrade');
   if (h['sec-websocket-accept'] !== expectedAccept) missing.push('a matching Sec-WebSocket-Accept');
   if (missing.length) {
     // Node's HTTP parser treats such a 101 as an ordinary response; ws then reports it like this.
