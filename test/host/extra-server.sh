@@ -188,6 +188,19 @@ start_sshd() {
   # /run inside is a tmpfs: read the pid through the holder's view.
   pid=$(in_server "$name" cat /run/sshd-extra.pid 2>/dev/null || true)
   if alive "$pid"; then return; fi
+  # An sshd of this server left from an earlier holder lives in that holder's mount namespace (its own /run,
+  # other pid files) while still owning the address in the network namespace, which outlives processes:
+  # stop it, or the new sshd cannot listen and SSH lands in the stale view of the server.
+  local holder mnt p
+  holder=$(holder_pid "$name")
+  mnt=$(readlink "/proc/$holder/ns/mnt")
+  for p in $(pgrep -f -- "sshd -f $EXTRA_ROOT/$name/ssh/sshd_config" || true); do
+    [ "$(readlink "/proc/$p/ns/mnt" 2>/dev/null)" = "$mnt" ] || kill "$p" 2>/dev/null || true
+  done
+  for _ in $(seq 1 30); do
+    [ -z "$(pgrep -f -- "sshd -f $EXTRA_ROOT/$name/ssh/sshd_config" || true)" ] && break
+    sleep 0.1
+  done
   in_server "$name" /usr/sbin/sshd -f "$EXTRA_ROOT/$name/ssh/sshd_config" -E "$EXTRA_ROOT/$name/sshd.log"
 }
 
