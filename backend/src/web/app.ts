@@ -102,7 +102,7 @@ export async function startPanel(options: StartPanelOptions): Promise<RunningPan
     sessions,
     views,
     ...(options.tokenSecret ? { tokenSecret: options.tokenSecret } : {}),
-    localServer: () => options.localServer ?? options.services.domains?.servers?.()[0],
+    localServer: () => options.localServer ?? options.services.inventory?.servers?.()[0],
     ...(loginLinks ? { loginLinks } : {}),
     ...(options.passwordHash ? { passwordHash: options.passwordHash } : {}),
     onLoginLinkUsed: (path) => log.info(`Login link used. Next one-time login link: ${origin}${path}`),

@@ -131,8 +131,6 @@ export function changeJobs(options: ChangeJobsOptions): { domains: DomainPort; j
       if (!found) return null;
       return store.journal.listCheckpoints(found.server.name, found.detail.domain.name, 1)[0]?.id ?? null;
     },
-
-    servers: () => options.servers.list().map((s) => s.name),
   };
 
   const jobView = (job: JobRecord): JobView => ({

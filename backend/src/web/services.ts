@@ -22,6 +22,8 @@ export interface InventoryPort {
   overview(): Promise<ServerOverview[]>;
   /** Read every server again now (admin action). */
   refresh?(): Promise<void>;
+  /** Names of the managed servers, in configured order (Plesk mode: the first is the local one). */
+  servers?(): string[];
 }
 
 export interface ServerOverview {
@@ -98,8 +100,6 @@ export interface DomainPort {
   history(domain: string, onServer?: string): Promise<DomainHistoryEntry[]>;
   /** The id of the domain's newest checkpoint (what a rollback restores), or null. */
   newestCheckpoint(domain: string, onServer?: string): Promise<string | null>;
-  /** Names of the managed servers, in configured order (Plesk mode: the first is the local one). */
-  servers?(): string[];
 }
 
 /** What the job page shows beside the live events: the job's record and where each domain stands. */
