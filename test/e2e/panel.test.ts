@@ -20,6 +20,7 @@ import { changeJobs } from '../../backend/src/web/change-jobs.js';
 import { inventoryPort } from '../../backend/src/web/inventory-port.js';
 import type { PanelServices } from '../../backend/src/web/services.js';
 import { mintToken } from '../../backend/src/web/token.js';
+import { readFiles } from '../../backend/src/ssh/files.js';
 import { CONNECTION_FILE, REPO_ROOT, resetHost } from '../support/testhost.js';
 
 /**
@@ -324,31 +325,8 @@ describe('e2e: the panel in Chromium against the test host (changes host state)'
   it("a customer's Plesk token cannot open another customer's domain or its job events", async () => {
     expect(multiJobId, 'an earlier test started a job on multi.demo.test').to.be.a('string');
     expect(bulkJobId, 'an earlier test started a bulk job').to.be.a('string');
-    const secret = randomBytes(32);
-    const plesk = await startPanel({
-      services: panelServices,
-      mode: 'plesk',
-      port: 0,
-      tokenSecret: secret,
-      log: { info: () => {}, error: () => {} },
-    });
-    const customer = await BrowserUnderTest.launch();
-    try {
-      const now = Math.floor(Date.now() / 1000);
-      const token = mintToken(secret, {
-        v: 1,
-        iss: 'plesk',
-        sub: 'bob',
-        role: 'customer',
-        domains: ['healthy.demo.test'],
-        open: 'healthy.demo.test',
-        iat: now,
-        exp: now + 60,
-        jti: randomBytes(16).toString('hex'),
-      });
+    await asCustomer('bob', 'healthy.demo.test', async (customer, plesk) => {
       const { page } = customer;
-      // What Plesk's launch page does: a form on the panel's origin posts the token (never a GET link).
-      await postPleskLaunch(page, plesk.url, token, '/domains/healthy.demo.test');
       await page.waitForSelector('#verdict-badge');
       expect(new URL(page.url()).pathname).to.equal('/domains/healthy.demo.test');
       await customer.shot('customer-domain.png');
@@ -405,9 +383,110 @@ describe('e2e: the panel in Chromium against the test host (changes host state)'
       );
       expect(reply).to.deep.equal({ reply: { ok: false, error: 'no such job' }, events: 0 });
       expect(customer.takeErrors(/status of 403/), 'console errors').to.deep.equal([]);
+    });
+  });
+
+  it("refuses a stale confirm (409, nothing written) and a customer's rollback of an admin's later change (403)", async () => {
+    const domain = 'custompath.demo.test';
+    const [server] = services.servers.list();
+    const session = await services.pool.get(server!);
+    await asCustomer('carol', domain, async (customer, plesk) => {
+      const { page } = customer;
+      expect(await page.locator('#rollback').count(), 'nothing changed yet: nothing to roll back').to.equal(0);
+      await page.selectOption('#f-passenger_sticky_sessions', 'on');
+      await page.click('#plan-edits');
+      await page.waitForSelector('#plan #confirm-change');
+      const [planned] = await page.locator('#plan figcaption code').allInnerTexts();
+      expect(planned, 'the plan names the file it writes').to.be.a('string');
+
+      // The file changes behind the panel's back after the preview: confirming the old plan is refused.
+      await session.exec(['sh', '-c', 'printf "# edited by the site owner\n" >> "$1"', 'sh', planned!]);
+      const [edited] = await readFiles(session, [planned!]);
+      const confirmOld = page.waitForResponse((r) => r.url().endsWith('/apply') && r.request().method() === 'POST');
+      await page.click('#confirm-change');
+      expect((await confirmOld).status()).to.equal(409);
+      await page.waitForSelector('#plan');
+      expect(await page.locator('.msg-error').innerText()).to.match(/changed since the plan was shown.*Nothing was written/);
+      expect(await page.locator('#progress').count(), 'no job was started').to.equal(0);
+      const [after409] = await readFiles(session, [planned!]);
+      expect(after409!.sha256, 'nothing written').to.equal(edited!.sha256);
+      await customer.shot('customer-stale-confirm.png');
+
+      // The page shows the plan as it stands now; confirming that one goes through.
+      await page.click('#confirm-change');
+      const result = page.locator('#progress .job-result');
+      await result.waitFor({ state: 'visible', timeout: 120_000 });
+      expect(await result.innerText()).to.match(/^Verified/);
+      await page.goto(`${plesk.url}/domains/${domain}`);
+      expect(await page.locator('#rollback').count(), 'her own newest change: she may roll it back').to.equal(1);
+
+      // The admin rolls her change back: that change is the admin's, and she may not undo it.
+      await admin.page.goto(`${panel.url}/domains/${domain}`);
+      await admin.page.click('#rollback');
+      await admin.page.click('#confirm-change');
+      const adminResult = admin.page.locator('#progress .job-result');
+      await adminResult.waitFor({ state: 'visible', timeout: 120_000 });
+      expect(await adminResult.innerText()).to.match(/^Verified/);
+
+      await page.goto(`${plesk.url}/domains/${domain}`);
+      expect(await page.locator('#rollback').count(), "no rollback offered over the admin's change").to.equal(0);
+      const refused = await page.evaluate(async (base) => {
+        const csrf = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
+        const post = async (path: string, body: string) => {
+          const res = await fetch(`${base}${path}`, {
+            method: 'POST',
+            headers: { 'x-csrf-token': csrf, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+            body,
+          });
+          return { status: res.status, body: (await res.json()) as { error: string; message: string } };
+        };
+        return [await post('/plan', 'action=rollback'), await post('/apply', `action=rollback&planDigest=${'0'.repeat(64)}`)];
+      }, `${plesk.url}/domains/${domain}`);
+      for (const answer of refused) {
+        expect(answer.status, JSON.stringify(answer)).to.equal(403);
+        expect(answer.body.error).to.equal('rollback_forbidden');
+        expect(answer.body.message).to.match(/made by admin, not by you/);
+      }
+      expect(customer.takeErrors(/status of (403|409)/), 'console errors').to.deep.equal([]);
+      expect(admin.takeErrors(), 'admin console errors').to.deep.equal([]);
+    });
+  });
+
+  /** A Plesk-mode panel over the same services, and a customer's browser logged in to it with a token for one domain. */
+  async function asCustomer(
+    sub: string,
+    domain: string,
+    act: (customer: BrowserUnderTest, plesk: RunningPanel) => Promise<void>,
+  ): Promise<void> {
+    const secret = randomBytes(32);
+    const plesk = await startPanel({
+      services: panelServices,
+      mode: 'plesk',
+      port: 0,
+      tokenSecret: secret,
+      log: { info: () => {}, error: () => {} },
+    });
+    const customer = await BrowserUnderTest.launch();
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      const jti = randomBytes(16).toString('hex');
+      const token = mintToken(secret, {
+        v: 1,
+        iss: 'plesk',
+        sub,
+        role: 'customer',
+        domains: [domain],
+        open: domain,
+        iat: now,
+        exp: now + 60,
+        jti,
+      });
+      // What Plesk's launch page does: a form on the panel's origin posts the token (never a GET link).
+      await postPleskLaunch(customer.page, plesk.url, token, `/domains/${domain}`);
+      await act(customer, plesk);
     } finally {
       await customer.close();
       await plesk.close();
     }
-  });
+  }
 });

@@ -10,6 +10,7 @@ import { SessionPool } from '../../backend/src/ssh/pool.js';
 import { startPanel, type RunningPanel } from '../../backend/src/web/app.js';
 import { inventoryPort } from '../../backend/src/web/inventory-port.js';
 import { mintToken } from '../../backend/src/web/token.js';
+import { pleskLogin } from '../support/plesk-login.js';
 import { repoRoot } from '../support/php.js';
 
 // Read-only against the real test host: the overview fed by the real inventory service over SSH.
@@ -98,14 +99,7 @@ describe('overview fed by the inventory of the test host', function () {
       exp: now + 60,
       jti: randomBytes(16).toString('hex'),
     });
-    const login = await fetch(`${panel.url}/auth/plesk`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { origin: new URL(panel.url).origin, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token }),
-    });
-    expect(login.status).to.equal(303);
-    const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+    const cookie = await pleskLogin(panel.url, token);
     const html = await (await fetch(`${panel.url}/`, { headers: { cookie } })).text();
     expect(rowOf(html, 'multi.demo.test')).to.include('class="badge');
     for (const other of demoDomains.filter((d) => d !== 'multi.demo.test')) expect(html).to.not.include(other);

@@ -21,6 +21,7 @@ import {
   planForJournal,
 } from './change-types.js';
 import { planOrRefuse, planRequest } from './change-plan.js';
+import { staleConfirmReason } from './plan-digest.js';
 import type { ChangeDeps } from './ports.js';
 
 export type { ChangeOptions, ChangeRequest, ChangeResult, ChangeStatus, ExecuteOutcome } from './change-types.js';
@@ -77,6 +78,9 @@ export class ChangeService {
     }
     return this.deps.locks.withLock(server.name, domainName.toLowerCase(), async () => {
       const planned = await planOrRefuse(this.deps.ports, server, domainName, request, opts);
+      // Checked under the lock, from the read the write is guarded by: nothing can change between the two.
+      const stale = planned.plan ? staleConfirmReason(planned.plan, opts.expectPlan) : null;
+      if (stale) return { status: 'refused', message: stale };
       if ('status' in planned) return planned;
       const { inventory, plan, read } = planned;
       const domain = findDomain(inventory, plan.domain);
@@ -124,6 +128,8 @@ export class ChangeService {
     });
     if (!plan) throw new ValidationError(`Checkpoint ${checkpoint.id} names no file.`);
     if (opts.dryRun) return { status: 'planned', message: plan.summary, plan };
+    const stale = staleConfirmReason(plan, opts.expectPlan);
+    if (stale) return { status: 'refused', message: stale };
     if (plan.nothingToDo) return { status: 'nothing-to-do', message: plan.summary, plan };
     return this.deps.locks.withLock(server.name, domain.name, () =>
       this.runChange({ server, domain, inventory, plan }, 'rollback', { rollbackTo: checkpoint.id }, opts),

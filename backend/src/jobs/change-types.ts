@@ -38,6 +38,8 @@ export interface ChangeOptions {
    * plan and checkpoint here so an interrupted change can be read back, resumed or rolled back.
    */
   onCheckpointed?: (record: BulkDomainPlan) => void;
+  /** The digest of the plan the user confirmed (jobs/plan-digest.ts): any other plan is refused, nothing written. */
+  expectPlan?: string;
 }
 
 /** What the engine did to one domain's files, as the single-change result reports it. */

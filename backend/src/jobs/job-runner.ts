@@ -50,6 +50,8 @@ export interface SingleJobOptions {
   events?: EventSink;
   /** Runs before the closing event; what it returns goes into that event's data (the web reads the new verdict). */
   beforeEnd?: (result: ChangeResult | null) => Promise<Record<string, unknown>>;
+  /** The digest of the plan the user confirmed; the change is refused if its plan turns out different. */
+  expectPlan?: string;
 }
 
 function domainStateOf(result: ChangeResult | null): DomainState {
@@ -116,6 +118,7 @@ export class JobRunner {
       jobId: book.jobId,
       events,
       ...(stored.verify === false ? { verify: false } : {}),
+      ...(opts.expectPlan ? { expectPlan: opts.expectPlan } : {}),
       onCheckpointed: (record: BulkPlan['servers'][number]['domains'][number]) => {
         const plan: BulkPlan = { servers: [{ server: server.name, domains: [record], skipped: [] }] };
         this.deps.jobs.update(book.jobId, { plan });

@@ -38,6 +38,11 @@ export interface StartPanelOptions {
   basePath?: string;
   /** Plesk mode: secret shared with the extension (see token.ts readTokenSecret). */
   tokenSecret?: Buffer;
+  /**
+   * Plesk mode: the name of the managed server this Plesk runs on (its customers' domains are there).
+   * Default: the first configured server.
+   */
+  localServer?: string;
   /** Standalone mode: scrypt hash of the admin password, in addition to the login link. */
   passwordHash?: string;
   viewsDir?: string;
@@ -97,6 +102,7 @@ export async function startPanel(options: StartPanelOptions): Promise<RunningPan
     sessions,
     views,
     ...(options.tokenSecret ? { tokenSecret: options.tokenSecret } : {}),
+    localServer: () => options.localServer ?? options.services.inventory?.servers?.()[0],
     ...(loginLinks ? { loginLinks } : {}),
     ...(options.passwordHash ? { passwordHash: options.passwordHash } : {}),
     onLoginLinkUsed: (path) => log.info(`Login link used. Next one-time login link: ${origin}${path}`),
@@ -187,6 +193,7 @@ export async function startPanel(options: StartPanelOptions): Promise<RunningPan
         id: job.id,
         kind: job.kind === 'bulk' ? 'bulk' : job.kind === 'server' ? 'server' : 'single',
         domains: job.domains.map((d) => d.domain),
+        ...(job.kind !== 'bulk' && job.domains[0] ? { server: job.domains[0].server } : {}),
       }),
     );
     res.send(views.render('jobs', layoutFor(res, basePath, 'Jobs', 'jobs'), buildJobsListModel(visibleJobs, basePath)));

@@ -38,6 +38,8 @@ export interface AuthConfig {
   views: ViewRenderer;
   /** Plesk mode: the secret shared with the extension. */
   tokenSecret?: Buffer;
+  /** Plesk mode: the managed server this Plesk runs on; a customer's token domains are that server's. */
+  localServer?: () => string | undefined;
   /** Standalone mode: one-time login links. */
   loginLinks?: LoginLinks;
   /** Standalone mode: optional admin password hash (scrypt$...). */
@@ -145,7 +147,7 @@ export function authRoutes(config: AuthConfig): Router {
         const claims = verifyToken(typeof body.token === 'string' ? body.token : '', secret);
         if (!usedTokens.claim(claims))
           throw new AuthError('token_replayed', 'This Plesk link was already used; open the panel again from Plesk.');
-        startSession(req, res, userFromClaims(claims), typeof body.next === 'string' ? body.next : '/');
+        startSession(req, res, userFromClaims(claims, config.localServer?.()), typeof body.next === 'string' ? body.next : '/');
       } catch (err) {
         next(err);
       }

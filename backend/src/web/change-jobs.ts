@@ -38,10 +38,11 @@ export function changeJobs(options: ChangeJobsOptions): { domains: DomainPort; j
   // A job still "running" whose process is gone (an earlier panel, a killed CLI) is interrupted: say so.
   options.runner.reconcileInterrupted();
 
-  /** The server hosting a domain, from cached reads first, then fresh ones. */
-  const locate = async (domain: string): Promise<{ server: ServerEntry; detail: DomainDetail } | null> => {
+  /** The server hosting a domain (only `onServer` when given), from cached reads first, then fresh ones. */
+  const locate = async (domain: string, onServer?: string): Promise<{ server: ServerEntry; detail: DomainDetail } | null> => {
     const name = domain.toLowerCase();
     for (const server of options.servers.list()) {
+      if (onServer !== undefined && server.name !== onServer) continue;
       let read: Awaited<ReturnType<typeof inventory.get>>;
       try {
         read = await inventory.get(server, maxAgeMs);
@@ -65,8 +66,8 @@ export function changeJobs(options: ChangeJobsOptions): { domains: DomainPort; j
     return null;
   };
 
-  const mustLocate = async (domain: string) => {
-    const found = await locate(domain);
+  const mustLocate = async (domain: string, onServer?: string) => {
+    const found = await locate(domain, onServer);
     if (!found)
       throw new ValidationError(`No server of this panel hosts ${domain}.`, {
         field: 'domain',
@@ -76,21 +77,23 @@ export function changeJobs(options: ChangeJobsOptions): { domains: DomainPort; j
   };
 
   const domains: DomainPort = {
-    detail: async (domain) => (await locate(domain))?.detail ?? null,
+    detail: async (domain, onServer) => (await locate(domain, onServer))?.detail ?? null,
 
-    plan: async (domain, request) => {
-      const { server } = await mustLocate(domain);
+    plan: async (domain, request, onServer) => {
+      const { server } = await mustLocate(domain, onServer);
       if (request.kind === 'rollback') {
-        const result = await changes.rollback(server, domain, { actor: 'preview', dryRun: true });
+        const to = request.to ? { to: request.to } : {};
+        const result = await changes.rollback(server, domain, { actor: 'preview', dryRun: true, ...to });
         if (!result.plan) throw new ValidationError(result.message);
         return result.plan;
       }
       return changes.plan(server, domain, request);
     },
 
-    start: async (domain, request, actor) => {
-      const { server } = await mustLocate(domain);
+    start: async (domain, request, actor, opts = {}) => {
+      const { server } = await mustLocate(domain, opts.onServer);
       const { jobId, done } = options.runner.startChange(server, domain, request, actor, {
+        ...(opts.expectPlan ? { expectPlan: opts.expectPlan } : {}),
         // Read the server again so the verdict badge reflects the change before the page is told the job ended.
         beforeEnd: async () => {
           try {
@@ -98,15 +101,15 @@ export function changeJobs(options: ChangeJobsOptions): { domains: DomainPort; j
           } catch {
             inventory.invalidate(server.name);
           }
-          return { verdict: (await locate(domain))?.detail.diagnosis.verdict ?? null };
+          return { verdict: (await locate(domain, server.name))?.detail.diagnosis.verdict ?? null };
         },
       });
       void done.catch((err: unknown) => options.onError?.(`job ${jobId} failed`, err));
       return { jobId };
     },
 
-    history: async (domain) => {
-      const found = await locate(domain);
+    history: async (domain, onServer) => {
+      const found = await locate(domain, onServer);
       if (!found) return [];
       return store.journal.listChanges({ server: found.server.name, domain: found.detail.domain.name, limit: 20 }).map(
         (c): DomainHistoryEntry => ({
@@ -121,6 +124,12 @@ export function changeJobs(options: ChangeJobsOptions): { domains: DomainPort; j
           diff: c.diff ?? null,
         }),
       );
+    },
+
+    newestCheckpoint: async (domain, onServer) => {
+      const found = await locate(domain, onServer);
+      if (!found) return null;
+      return store.journal.listCheckpoints(found.server.name, found.detail.domain.name, 1)[0]?.id ?? null;
     },
   };
 
@@ -142,7 +151,9 @@ export function changeJobs(options: ChangeJobsOptions): { domains: DomainPort; j
       const job = store.jobs.get(jobId);
       if (!job) return undefined;
       const kind: JobScope['kind'] = job.kind === 'bulk' ? 'bulk' : job.kind === 'server' ? 'server' : 'single';
-      return { id: job.id, kind, domains: store.jobs.domainStates(jobId).map((d) => d.domain) };
+      const states = store.jobs.domainStates(jobId);
+      const server = kind === 'single' ? states[0]?.server : undefined;
+      return { id: job.id, kind, domains: states.map((d) => d.domain), ...(server ? { server } : {}) };
     },
     history: (jobId): JobEvent[] => {
       const own = store.journal.events({ jobId });

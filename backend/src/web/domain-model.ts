@@ -9,6 +9,8 @@ import type { DomainDetail, DomainHistoryEntry, DomainRequest } from './services
 /** Form field names: `set.<catalog key>` holds a new value, `unset.<key>` asks to take our line out. */
 const SET_PREFIX = 'set.';
 const UNSET_PREFIX = 'unset.';
+/** The confirm form's field holding the digest of the plan it confirms. */
+export const PLAN_DIGEST_FIELD = 'planDigest';
 
 const SOURCE_LABELS: Record<ResolvedSetting['source'], string> = {
   default: 'Passenger default',
@@ -119,7 +121,8 @@ export interface DomainPageOptions {
   basePath: string;
   history: DomainHistoryEntry[];
   form?: EditForm;
-  plan?: { plan: ChangePlan; request: DomainRequest } | null;
+  /** The plan shown for confirmation, its request, and its digest (jobs/plan-digest.ts) that the confirm form carries. */
+  plan?: { plan: ChangePlan; request: DomainRequest; digest: string } | null;
   jobId?: string | null;
   canRollback: boolean;
   error?: string | null;
@@ -192,7 +195,7 @@ export function buildDomainModel(options: DomainPageOptions) {
           created: !f.existedBefore && f.existsAfter,
           lines: diffLines(f.diff),
         })),
-        hidden: hiddenFields(options.plan.request),
+        hidden: [...hiddenFields(options.plan.request), { name: PLAN_DIGEST_FIELD, value: options.plan.digest }],
       }
     : null;
   return {

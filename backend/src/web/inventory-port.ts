@@ -32,6 +32,7 @@ export function inventoryPort(options: InventoryPortOptions): InventoryPort {
     refresh: async () => {
       await Promise.all(options.servers.list().map((server) => summarise(server, true)));
     },
+    servers: () => options.servers.list().map((server) => server.name),
   };
 }
 

@@ -58,7 +58,7 @@ export function buildOverviewModel(
   const visible: OverviewRow[] = [];
   for (const entry of servers ?? []) {
     for (const domain of entry.domains) {
-      if (!canSeeDomain(user, domain.name)) continue;
+      if (!canSeeDomain(user, domain.name, entry.server)) continue;
       visible.push({
         ...domain,
         server: entry.server,

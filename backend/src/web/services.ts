@@ -22,6 +22,8 @@ export interface InventoryPort {
   overview(): Promise<ServerOverview[]>;
   /** Read every server again now (admin action). */
   refresh?(): Promise<void>;
+  /** Names of the managed servers, in configured order (Plesk mode: the first is the local one). */
+  servers?(): string[];
 }
 
 export interface ServerOverview {
@@ -52,8 +54,8 @@ export interface JobsPort {
   recent?(limit: number): JobView[];
 }
 
-/** A request the domain page can plan and start: the profile, plain edits, or a rollback of the last change. */
-export type DomainRequest = ChangeRequest | { kind: 'rollback' };
+/** A request the domain page can plan and start: the profile, plain edits, or a rollback (to the newest checkpoint). */
+export type DomainRequest = ChangeRequest | { kind: 'rollback'; to?: string };
 
 export interface DomainDetail {
   server: string;
@@ -76,14 +78,28 @@ export interface DomainHistoryEntry {
   diff: string | null;
 }
 
+/**
+ * The domain pages' services. `onServer` limits the lookup to one server (a customer's own); without it
+ * the domain is looked up on every server (admins).
+ */
 export interface DomainPort {
   /** The domain as last read (a read younger than a minute is reused); null when no server hosts it. */
-  detail(domain: string): Promise<DomainDetail | null>;
+  detail(domain: string, onServer?: string): Promise<DomainDetail | null>;
   /** What a request would change; nothing is written. */
-  plan(domain: string, request: DomainRequest): Promise<ChangePlan>;
-  /** Starts the change as a job and returns at once; progress arrives on the job event bus. */
-  start(domain: string, request: DomainRequest, actor: string): Promise<{ jobId: string }>;
-  history(domain: string): Promise<DomainHistoryEntry[]>;
+  plan(domain: string, request: DomainRequest, onServer?: string): Promise<ChangePlan>;
+  /**
+   * Starts the change as a job and returns at once; progress arrives on the job event bus. With
+   * `expectPlan` (a plan digest) the job refuses, nothing written, if its plan is not that one.
+   */
+  start(
+    domain: string,
+    request: DomainRequest,
+    actor: string,
+    opts?: { onServer?: string; expectPlan?: string },
+  ): Promise<{ jobId: string }>;
+  history(domain: string, onServer?: string): Promise<DomainHistoryEntry[]>;
+  /** The id of the domain's newest checkpoint (what a rollback restores), or null. */
+  newestCheckpoint(domain: string, onServer?: string): Promise<string | null>;
 }
 
 /** What the job page shows beside the live events: the job's record and where each domain stands. */

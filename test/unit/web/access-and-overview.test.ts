@@ -5,8 +5,8 @@ import { canSeeDomain, canSeeJob, type PanelUser } from '../../../backend/src/we
 import { safeNextPath } from '../../../backend/src/web/http-context.js';
 
 const admin: PanelUser = { name: 'admin', role: 'admin', domains: '*', via: 'plesk' };
-const alice: PanelUser = { name: 'alice', role: 'customer', domains: ['multi.demo.test', 'idle.demo.test'], via: 'plesk' };
-const reseller: PanelUser = { name: 'res', role: 'reseller', domains: ['healthy.demo.test'], via: 'plesk' };
+const alice: PanelUser = { name: 'alice', role: 'customer', domains: ['multi.demo.test', 'idle.demo.test'], server: 'demo', via: 'plesk' };
+const reseller: PanelUser = { name: 'res', role: 'reseller', domains: ['healthy.demo.test'], server: 'demo', via: 'plesk' };
 
 // Shaped like the demo host's domains as the overview port delivers them.
 const servers: ServerOverview[] = [
@@ -47,8 +47,8 @@ describe('web access rules', () => {
     expect(canSeeJob(admin, { id: 'b', kind: 'bulk', domains: ['multi.demo.test'] })).to.equal(true);
     expect(canSeeJob(alice, { id: 'b', kind: 'bulk', domains: ['multi.demo.test'] })).to.equal(false);
     expect(canSeeJob(alice, { id: 's', kind: 'server', domains: [] })).to.equal(false);
-    expect(canSeeJob(alice, { id: 'j', kind: 'single', domains: ['multi.demo.test'] })).to.equal(true);
-    expect(canSeeJob(alice, { id: 'j', kind: 'single', domains: ['healthy.demo.test'] })).to.equal(false);
+    expect(canSeeJob(alice, { id: 'j', kind: 'single', domains: ['multi.demo.test'], server: 'demo' })).to.equal(true);
+    expect(canSeeJob(alice, { id: 'j', kind: 'single', domains: ['healthy.demo.test'], server: 'demo' })).to.equal(false);
     expect(canSeeJob(reseller, { id: 'j', kind: 'single', domains: [] })).to.equal(false);
   });
 

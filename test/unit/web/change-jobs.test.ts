@@ -67,7 +67,7 @@ describe('web: change jobs over the store', () => {
     services.store.journal.addEvent({ changeId: change.id }, write); // an automatic rollback journals under two changes
     services.store.journal.addEvent({ jobId: job.id }, stepEvent('job', 'ok', 'Verified'));
 
-    expect(jobs.scope(job.id)).to.deep.equal({ id: job.id, kind: 'single', domains: ['multi.demo.test'] });
+    expect(jobs.scope(job.id)).to.deep.equal({ id: job.id, kind: 'single', domains: ['multi.demo.test'], server: 'demo' });
     expect(jobs.scope('job_unknown')).to.equal(undefined);
     expect(jobs.history?.(job.id).map((e) => `${e.step}:${e.status}`)).to.deep.equal(['job:start', 'write:ok', 'job:ok']);
     expect(jobs.history?.(job.id).every((e) => e.jobId === job.id)).to.equal(true);
