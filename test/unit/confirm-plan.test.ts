@@ -53,7 +53,10 @@ describe('jobs: a confirm is tied to the previewed plan', () => {
     const again = await changes.plan(SERVER, IDLE, PROFILE);
     const done = await changes.apply(SERVER, IDLE, PROFILE, { actor: 'alice', verify: false, expectPlan: planDigest(again) });
     expect(done.status, done.message).to.equal('applied');
-    expect(fake.calls.some((c) => c.startsWith('putFileStates')), 'the confirmed plan is written').to.equal(true);
+    expect(
+      fake.calls.some((c) => c.startsWith('putFileStates')),
+      'the confirmed plan is written',
+    ).to.equal(true);
   });
 
   it('refuses a rollback confirmed for an older checkpoint once a newer change wrote', async () => {
