@@ -1,10 +1,10 @@
 import type { WebServer } from '../passenger/catalog.js';
 import type { ConfigTestResult } from '../plesk/web-server.js';
-import type { RemoteFile } from '../ssh/files.js';
+import { ABSENT, type RemoteFile } from '../ssh/files.js';
 import type { VerificationReport, VerifyOptions, VerifyTarget } from '../verify/verifier.js';
 
-/** The hash we record for a file that does not exist, so "absent" is guarded like any content. */
-export const ABSENT = 'absent';
+// One spelling of "no file" for the engine and the remote write guard alike.
+export { ABSENT };
 
 export function shaOf(file: Pick<RemoteFile, 'exists' | 'sha256'>): string {
   return file.exists ? (file.sha256 as string) : ABSENT;

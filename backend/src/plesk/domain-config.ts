@@ -4,12 +4,12 @@
  * themselves. Turns the raw read into the domain's facts (document root, https, Passenger mode,
  * .htaccess overrides) and the ordered directive chains that effective-settings.ts resolves.
  */
-import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { WebServer } from '../passenger/catalog.js';
 import { parseApacheConfig } from '../passenger/apache-parser.js';
 import { parseNginxConfig } from '../passenger/nginx-parser.js';
 import type { ParsedConfig, ParsedDirective } from '../passenger/parsed-config.js';
+import { sha256Hex } from '../ssh/files.js';
 import type { DomainFile, DomainFileKind } from './inventory.js';
 import type { SourcedDirective } from './effective-settings.js';
 import { type RawInventory, sparseText } from './inventory-script.js';
@@ -44,7 +44,7 @@ const ADMIN_FILES: { kind: Exclude<DomainFileKind, 'htaccess'>; file: string }[]
 
 function domainFile(path: string, kind: DomainFileKind, data: Buffer | undefined): DomainFile {
   if (!data) return { path, kind, exists: false, content: '', sha256: '' };
-  return { path, kind, exists: true, content: data.toString('utf8'), sha256: createHash('sha256').update(data).digest('hex') };
+  return { path, kind, exists: true, content: data.toString('utf8'), sha256: sha256Hex(data) };
 }
 
 function parseFor(kind: DomainFileKind, file: DomainFile): ParsedConfig {
